@@ -1,0 +1,30 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from core.models import Organization
+from validation.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demo_exists, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization (Acme Analytics) with one user per role. Idempotent."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Only seed when the database has no organization at all.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and Organization.objects.exists() and not demo_exists():
+            self.stdout.write("Organizations exist already: the demo was not added.")
+            return
+        if demo_exists():
+            self.stdout.write(f"The demo organization '{DEMO_SLUG}' exists already.")
+        else:
+            org = seed_demo()
+            self.stdout.write(self.style.SUCCESS(
+                f"Seeded {org.name}: {org.hypotheses.count()} hypotheses, "
+                f"{org.evidence.count()} pieces of evidence."))
+        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for user in DEMO_USERS:
+            self.stdout.write(f"  {user.username:<12} {user.role:<7} {user.first_name} "
+                              f"{user.last_name}, {user.title}")

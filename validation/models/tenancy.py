@@ -1,0 +1,32 @@
+"""Tenancy as a QuerySet method: every domain row belongs to exactly one organization."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from core.dbrules import FUTURE_TOLERANCE
+
+M = TypeVar("M", bound=models.Model)
+
+
+class OrgQuerySet(models.QuerySet[M]):
+    def for_org(self, organization: Any) -> OrgQuerySet[M]:
+        """The rows of `organization` (an Organization or its id), and no other."""
+        return self.filter(organization=organization)
+
+
+def check_not_in_future(errors: dict[str, list[str]], field: str, value: datetime | None,
+                        what: str) -> None:
+    """Add an error for `field` to `errors` when `value` is later than now."""
+    if value is not None and value > timezone.now() + FUTURE_TOLERANCE:
+        errors.setdefault(field, []).append(f"{what} cannot be in the future.")
+
+
+def raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,235 @@
+"""Writes that touch several records. Each validates with full_clean(), runs in one
+transaction and enqueues the recompute of the hypotheses it affects after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Organization
+
+from .engine import recompute_on_commit
+from .models import (
+    DEFAULT_STRENGTH,
+    Evidence,
+    EvidenceLink,
+    Experiment,
+    Hypothesis,
+    HypothesisStatusChange,
+    Interview,
+    ProductArea,
+    SalesCall,
+    Source,
+    Stance,
+    Status,
+    Strength,
+)
+
+PROXY_BY_SOURCE: dict[Source, type[Evidence]] = {
+    Source.INTERVIEW: Interview,
+    Source.SALES_CALL: SalesCall,
+    Source.EXPERIMENT: Experiment,
+}
+HYPOTHESIS_FIELDS = ("title", "statement", "success_criteria", "area", "owner", "stated_at")
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """Evidence bearing on `hypothesis`; `strength` None means the source's default."""
+
+    hypothesis: Hypothesis
+    stance: str = Stance.SUPPORTS
+    strength: str | None = None
+
+
+# --- product areas ------------------------------------------------------------------------------
+def area_get_or_create(*, organization: Organization, name: str | None) -> ProductArea | None:
+    """The organization's area called `name` (case-insensitive), created on first use."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    area = ProductArea.objects.for_org(organization).filter(name__iexact=name).first()
+    if area is None:
+        area = ProductArea(organization=organization, name=name)
+        area.full_clean()
+        area.save()
+    return area
+
+
+# --- hypotheses -----------------------------------------------------------------------------
+def _record_status(hypothesis: Hypothesis, *, from_status: str, user: Any, note: str = "") -> None:
+    HypothesisStatusChange.objects.create(
+        organization_id=hypothesis.organization_id, hypothesis=hypothesis,
+        from_status=from_status, to_status=hypothesis.status, decided_at=hypothesis.decided_at,
+        note=note, changed_by=user if getattr(user, "pk", None) else None)
+
+
+@transaction.atomic
+def hypothesis_create(*, organization: Organization, user: AbstractBaseUser | None, title: str,
+                      statement: str, success_criteria: str = "",
+                      area: ProductArea | None = None, owner: AbstractBaseUser | None = None,
+                      stated_at: datetime | None = None) -> Hypothesis:
+    hypothesis = Hypothesis(
+        organization=organization, title=title, statement=statement,
+        success_criteria=success_criteria, area=area, owner=owner,
+        stated_at=stated_at or timezone.now(),
+        created_by=user if getattr(user, "pk", None) else None)
+    hypothesis.full_clean()
+    hypothesis.save()
+    _record_status(hypothesis, from_status="", user=user)
+    return hypothesis
+
+
+@transaction.atomic
+def hypothesis_update(*, hypothesis: Hypothesis, **changes: Any) -> Hypothesis:
+    """Change any of HYPOTHESIS_FIELDS; a moved `stated_at` changes what evidence counts."""
+    unknown = set(changes) - set(HYPOTHESIS_FIELDS)
+    if unknown:
+        raise TypeError(f"hypothesis_update() cannot change {', '.join(sorted(unknown))}")
+    hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
+    for field, value in changes.items():
+        setattr(hypothesis, field, value)
+    hypothesis.full_clean()
+    hypothesis.save()
+    recompute_on_commit([hypothesis.pk])
+    return hypothesis
+
+
+@transaction.atomic
+def hypothesis_decide(*, hypothesis: Hypothesis, user: AbstractBaseUser | None, status: str,
+                      decided_at: datetime | None = None, note: str = "") -> Hypothesis:
+    """Validate, invalidate or abandon an open hypothesis."""
+    hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
+    if status not in (Status.VALIDATED, Status.INVALIDATED, Status.ABANDONED):
+        raise ValidationError({"status": "Decide as validated, invalidated or abandoned."})
+    if hypothesis.status != Status.OPEN:
+        raise ValidationError({"status": f"This hypothesis is already {hypothesis.status}: "
+                                         "reopen it before deciding again."})
+    hypothesis.status = status
+    hypothesis.decided_at = decided_at or timezone.now()
+    hypothesis.decision_note = note
+    hypothesis.full_clean()
+    hypothesis.save()
+    _record_status(hypothesis, from_status=Status.OPEN, user=user, note=note)
+    recompute_on_commit([hypothesis.pk])
+    return hypothesis
+
+
+@transaction.atomic
+def hypothesis_reopen(*, hypothesis: Hypothesis, user: AbstractBaseUser | None,
+                      note: str = "") -> Hypothesis:
+    """Reopen a decided hypothesis; its earlier decision stays in the status history."""
+    hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
+    if hypothesis.status == Status.OPEN:
+        raise ValidationError({"status": "This hypothesis is already open."})
+    previous = hypothesis.status
+    hypothesis.status = Status.OPEN
+    hypothesis.decided_at = None
+    hypothesis.decision_note = ""
+    hypothesis.full_clean()
+    hypothesis.save()
+    _record_status(hypothesis, from_status=previous, user=user, note=note)
+    recompute_on_commit([hypothesis.pk])
+    return hypothesis
+
+
+@transaction.atomic
+def hypothesis_delete(*, hypothesis: Hypothesis) -> None:
+    hypothesis.delete()
+
+
+# --- evidence -------------------------------------------------------------------------------
+def _validate_links(organization: Organization, source: str,
+                    links: Sequence[LinkSpec]) -> list[EvidenceLink]:
+    """Build unsaved links, or raise ValidationError({"hypotheses": [...]})."""
+    errors, seen, built = [], set(), []
+    for position, spec in enumerate(links, start=1):
+        hypothesis = spec.hypothesis
+        if hypothesis.organization_id != organization.pk:
+            errors.append(f"Link {position}: hypothesis {hypothesis.pk} is not in this "
+                          "organization.")
+            continue
+        if hypothesis.pk in seen:
+            errors.append(f"Link {position}: hypothesis {hypothesis.pk} is linked twice.")
+            continue
+        seen.add(hypothesis.pk)
+        if spec.stance not in Stance.values:
+            errors.append(f"Link {position}: stance must be one of {', '.join(Stance.values)}.")
+        strength = spec.strength or DEFAULT_STRENGTH[Source(source)]
+        if strength not in Strength.values:
+            errors.append(f"Link {position}: strength must be one of "
+                          f"{', '.join(Strength.values)}.")
+        built.append(EvidenceLink(organization=organization, hypothesis=hypothesis,
+                                  stance=spec.stance, strength=strength))
+    if errors:
+        raise ValidationError({"hypotheses": errors})
+    return built
+
+
+@transaction.atomic
+def evidence_log(*, organization: Organization, user: AbstractBaseUser | None, source: str,
+                 links: Sequence[LinkSpec] = (), **fields: Any) -> Evidence:
+    """Record an interview, a sales call or an experiment, linked to hypotheses."""
+    evidence = PROXY_BY_SOURCE[Source(source)](
+                        organization=organization,
+                        created_by=user if getattr(user, "pk", None) else None, **fields)
+    evidence.full_clean()
+    new_links = _validate_links(organization, source, links)
+    evidence.save()
+    for link in new_links:
+        link.evidence = evidence
+    EvidenceLink.objects.bulk_create(new_links)
+    recompute_on_commit(link.hypothesis_id for link in new_links)
+    return evidence
+
+
+def interview_log(**kwargs: Any) -> Evidence:
+    return evidence_log(source=Source.INTERVIEW, **kwargs)
+
+
+def sales_call_log(**kwargs: Any) -> Evidence:
+    return evidence_log(source=Source.SALES_CALL, **kwargs)
+
+
+def experiment_log(**kwargs: Any) -> Evidence:
+    return evidence_log(source=Source.EXPERIMENT, **kwargs)
+
+
+@transaction.atomic
+def evidence_update(*, evidence: Evidence, links: Sequence[LinkSpec] | None = None,
+                    **changes: Any) -> Evidence:
+    """Change an evidence's fields and, if `links` is given, replace its whole set of links.
+
+    Every hypothesis that was or is linked is recomputed: the evidence time may have moved.
+    """
+    evidence = type(evidence).objects.select_for_update().get(pk=evidence.pk)
+    for field, value in changes.items():
+        if field in ("organization", "organization_id", "source", "id", "pk"):
+            raise TypeError(f"evidence_update() cannot change {field}")
+        setattr(evidence, field, value)
+    evidence.full_clean()
+    affected = set(evidence.links.values_list("hypothesis_id", flat=True))
+    evidence.save()
+    if links is not None:
+        new_links = _validate_links(evidence.organization, evidence.source, links)
+        evidence.links.all().delete()
+        for link in new_links:
+            link.evidence = evidence
+        EvidenceLink.objects.bulk_create(new_links)
+        affected |= {link.hypothesis_id for link in new_links}
+    recompute_on_commit(affected)
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: Evidence) -> None:
+    affected = list(evidence.links.values_list("hypothesis_id", flat=True))
+    evidence.delete()
+    recompute_on_commit(affected)
