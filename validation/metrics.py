@@ -1,0 +1,329 @@
+"""PRODUCT.md's metric definitions, each implemented once, aggregated in the database.
+
+The API, the dashboard and the digest call these functions; they return plain data (dicts,
+lists, numbers), never QuerySets. Durations come out in days (seconds / 86 400). Percentiles
+are PostgreSQL's `percentile_cont` (linear interpolation between closest ranks, NumPy's default),
+computed over per-hypothesis values — on SQLite the same aggregate is registered by core.db.
+Weeks are ISO weeks (Monday 00:00 to Monday 00:00) in the organization's time zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from core.db import DurationSeconds, PercentileCont, seconds_between
+from core.models import Organization
+
+from .models import (
+    DECIDED_STATUSES,
+    Evidence,
+    EvidenceLink,
+    Hypothesis,
+    Source,
+    Status,
+)
+from .models.hypotheses import SECONDS_PER_DAY
+
+SOURCES = tuple(Source.values)
+PERCENTILES = {"p50": 0.5, "p85": 0.85, "p95": 0.95}
+
+
+# --- time ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    """A half-open interval of instants [start, end); None means unbounded."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def filter(self, field: str) -> Q:
+        q = Q()
+        if self.start is not None:
+            q &= Q(**{f"{field}__gte": self.start})
+        if self.end is not None:
+            q &= Q(**{f"{field}__lt": self.end})
+        return q
+
+
+def local_midnight(org: Organization, day: date) -> datetime:
+    """The UTC instant at which `day` starts in the organization's time zone."""
+    return datetime.combine(day, time.min, tzinfo=org.tz).astimezone(UTC)
+
+
+def window_for_dates(org: Organization, date_from: date | None, date_to: date | None) -> Window:
+    """Local dates, both included, as a window of instants; either bound may be None."""
+    return Window(
+        start=local_midnight(org, date_from) if date_from else None,
+        end=local_midnight(org, date_to + timedelta(days=1)) if date_to else None,
+    )
+
+
+def week_start(org: Organization, instant: datetime) -> date:
+    """The local date of the Monday starting the week that contains `instant`."""
+    local = instant.astimezone(org.tz).date()
+    return local - timedelta(days=local.weekday())
+
+
+def week_window(org: Organization, monday: date) -> Window:
+    """The instants of the local week starting on `monday`."""
+    return Window(local_midnight(org, monday), local_midnight(org, monday + timedelta(days=7)))
+
+
+def _days(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / SECONDS_PER_DAY
+
+
+def _rate(validated: int, invalidated: int) -> float | None:
+    decided = validated + invalidated
+    return validated / decided if decided else None
+
+
+# --- populations ------------------------------------------------------------------------------
+def _hypotheses(org: Organization, area: str | None) -> QuerySet[Hypothesis]:
+    queryset = Hypothesis.objects.for_org(org)
+    return queryset.filter(area__name__iexact=area) if area else queryset
+
+
+def _evidence(org: Organization, window: Window, area: str | None) -> QuerySet[Evidence]:
+    """Evidence by evidence time, linked or not; with `area`, linked to a hypothesis of it."""
+    queryset = Evidence.objects.for_org(org).filter(window.filter("evidence_at"))
+    if area:
+        queryset = queryset.filter(Exists(EvidenceLink.objects.filter(
+            evidence=OuterRef("pk"), hypothesis__area__name__iexact=area)))
+    return queryset
+
+
+CYCLE_SECONDS = DurationSeconds(F("cycle_time"))
+DECIDED = Q(status__in=DECIDED_STATUSES)
+
+
+def _percentiles(expression: Any, prefix: str, names: tuple[str, ...], condition: Q) -> dict[str, Any]:
+    return {f"{prefix}{name}": PercentileCont(expression, PERCENTILES[name], filter=condition)
+            for name in names}
+
+
+# --- cycle time ---------------------------------------------------------------------------------
+def cycle_time_stats(org: Organization, *, window: Window = Window(),
+                     area: str | None = None) -> dict[str, Any]:
+    """Cycle-time statistics of the hypotheses decided in `window` (one query).
+
+    Returns PRODUCT.md's `{count, p50_days, p85_days, p95_days, mean_days, validated,
+    invalidated, abandoned, validation_rate, time_to_first_evidence: {count, p50_days,
+    p85_days, by_source: {<source>: {count, p50_days, p85_days}}}}`.
+    """
+    ttfe = seconds_between("first_evidence_at", "stated_at")
+    aggregates: dict[str, Any] = {
+        "validated": Count("id", filter=Q(status=Status.VALIDATED)),
+        "invalidated": Count("id", filter=Q(status=Status.INVALIDATED)),
+        "abandoned": Count("id", filter=Q(status=Status.ABANDONED)),
+        "count": Count("cycle_time", filter=DECIDED),
+        "mean": Avg(CYCLE_SECONDS, filter=DECIDED),
+        **_percentiles(CYCLE_SECONDS, "", ("p50", "p85", "p95"), DECIDED),
+        "ttfe_count": Count("first_evidence_at", filter=DECIDED),
+        **_percentiles(ttfe, "ttfe_", ("p50", "p85"), DECIDED),
+    }
+    for source in SOURCES:
+        first = f"first_{source}_at"
+        aggregates[f"{source}_count"] = Count(first, filter=DECIDED)
+        aggregates.update(_percentiles(seconds_between(first, "stated_at"), f"{source}_",
+                                       ("p50", "p85"), DECIDED))
+    row = _hypotheses(org, area).filter(window.filter("decided_at")).aggregate(**aggregates)
+    return {
+        "count": row["count"],
+        "p50_days": _days(row["p50"]),
+        "p85_days": _days(row["p85"]),
+        "p95_days": _days(row["p95"]),
+        "mean_days": _days(row["mean"]),
+        "validated": row["validated"],
+        "invalidated": row["invalidated"],
+        "abandoned": row["abandoned"],
+        "validation_rate": _rate(row["validated"], row["invalidated"]),
+        "time_to_first_evidence": {
+            "count": row["ttfe_count"],
+            "p50_days": _days(row["ttfe_p50"]),
+            "p85_days": _days(row["ttfe_p85"]),
+            "by_source": {
+                source: {"count": row[f"{source}_count"],
+                         "p50_days": _days(row[f"{source}_p50"]),
+                         "p85_days": _days(row[f"{source}_p85"])}
+                for source in SOURCES
+            },
+        },
+    }
+
+
+def period_comparison(org: Organization, *, weeks: int, area: str | None = None,
+                      end: datetime | None = None) -> dict[str, Any]:
+    """The `weeks` weeks before `end` (default now) against the `weeks` before those.
+
+    Returns `{"current": stats, "previous": stats}`, each cycle_time_stats() plus
+    `throughput_per_week` (validated + invalidated, per week).
+    """
+    end = end or timezone.now()
+    span = timedelta(weeks=weeks)
+    result = {}
+    for name, window in (("current", Window(end - span, end)),
+                         ("previous", Window(end - 2 * span, end - span))):
+        stats = cycle_time_stats(org, window=window, area=area)
+        stats["throughput_per_week"] = (stats["validated"] + stats["invalidated"]) / weeks
+        stats["window"] = window
+        result[name] = stats
+    return result
+
+
+def velocity_trend(org: Organization, *, area: str | None = None,
+                   end: datetime | None = None) -> dict[str, Any]:
+    """PRODUCT.md's velocity trend: throughput and p50 cycle time of the last 4 weeks against
+    the 4 before. Returns `{current, previous}` with `throughput_per_week`, `decided`,
+    `p50_days`, and the changes (`throughput_change`, `p50_change_days`, None if unknown)."""
+    periods = period_comparison(org, weeks=4, area=area, end=end)
+    summary = {
+        name: {"decided": stats["validated"] + stats["invalidated"],
+               "throughput_per_week": stats["throughput_per_week"],
+               "p50_days": stats["p50_days"]}
+        for name, stats in periods.items()
+    }
+    current, previous = summary["current"], summary["previous"]
+    return {
+        **summary,
+        "throughput_change": current["throughput_per_week"] - previous["throughput_per_week"],
+        "p50_change_days": (None if current["p50_days"] is None or previous["p50_days"] is None
+                            else current["p50_days"] - previous["p50_days"]),
+    }
+
+
+# --- weeks --------------------------------------------------------------------------------------
+def velocity_by_week(org: Organization, *, weeks: int = 12, area: str | None = None,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per local week, oldest first and the current week last (three queries).
+
+    Each week: `{week_start, stated, decided, validated, invalidated, abandoned,
+    p50_cycle_days, p85_cycle_days, evidence: {interview, sales_call, experiment}}`.
+    """
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    current = week_start(org, now or timezone.now())
+    mondays = [current - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    window = Window(local_midnight(org, mondays[0]), local_midnight(org, current + timedelta(days=7)))
+    hypotheses = _hypotheses(org, area)
+
+    def week_of(field: str) -> TruncWeek:
+        return TruncWeek(field, tzinfo=org.tz)
+
+    decisions = {
+        row["week"].date(): row
+        for row in hypotheses.filter(window.filter("decided_at"))
+        .annotate(week=week_of("decided_at")).values("week").order_by("week")
+        .annotate(validated=Count("id", filter=Q(status=Status.VALIDATED)),
+                  invalidated=Count("id", filter=Q(status=Status.INVALIDATED)),
+                  abandoned=Count("id", filter=Q(status=Status.ABANDONED)),
+                  **_percentiles(CYCLE_SECONDS, "", ("p50", "p85"), DECIDED))
+    }
+    stated = {
+        row["week"].date(): row["n"]
+        for row in hypotheses.filter(window.filter("stated_at"))
+        .annotate(week=week_of("stated_at")).values("week").order_by("week")
+        .annotate(n=Count("id"))
+    }
+    evidence: dict[date, dict[str, int]] = {}
+    for row in (_evidence(org, window, area).annotate(week=week_of("evidence_at"))
+                .values("week", "source").order_by("week").annotate(n=Count("id"))):
+        evidence.setdefault(row["week"].date(), {})[row["source"]] = row["n"]
+
+    result = []
+    for monday in mondays:
+        row = decisions.get(monday, {})
+        validated, invalidated = row.get("validated", 0), row.get("invalidated", 0)
+        result.append({
+            "week_start": monday,
+            "stated": stated.get(monday, 0),
+            "decided": validated + invalidated,
+            "validated": validated,
+            "invalidated": invalidated,
+            "abandoned": row.get("abandoned", 0),
+            "p50_cycle_days": _days(row.get("p50")),
+            "p85_cycle_days": _days(row.get("p85")),
+            "evidence": {source: evidence.get(monday, {}).get(source, 0) for source in SOURCES},
+        })
+    return result
+
+
+def evidence_by_source(org: Organization, *, window: Window = Window(),
+                       area: str | None = None) -> dict[str, int]:
+    """PRODUCT.md's evidence mix over a window: evidence count per source (one query)."""
+    counts = dict(_evidence(org, window, area).values("source").order_by("source")
+                  .annotate(n=Count("id")).values_list("source", "n"))
+    return {source: counts.get(source, 0) for source in SOURCES}
+
+
+# --- hypotheses ---------------------------------------------------------------------------------
+def open_counts(org: Organization, *, area: str | None = None,
+                now: datetime | None = None) -> dict[str, int]:
+    """`{open, stale}`: open hypotheses, and those idle beyond the stale threshold (one query)."""
+    cutoff = (now or timezone.now()) - timedelta(days=org.stale_after_days)
+    return _hypotheses(org, area).open().with_idle_since().aggregate(
+        open=Count("id"), stale=Count("id", filter=Q(idle_since__lt=cutoff)))
+
+
+def aging_open_hypotheses(org: Organization, *, area: str | None = None,
+                          now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each open hypothesis with its age and idle time in days, oldest first (one query)."""
+    now = now or timezone.now()
+    rows = (_hypotheses(org, area).open().with_idle_since()
+            .order_by("stated_at", "id")
+            .values("id", "title", "stated_at", "idle_since", "evidence_count",
+                    "owner__username", "area__name"))
+    stale_after = timedelta(days=org.stale_after_days)
+    return [{
+        "id": row["id"],
+        "title": row["title"],
+        "owner": row["owner__username"],
+        "area": row["area__name"],
+        "stated_at": row["stated_at"],
+        "evidence_count": row["evidence_count"],
+        "age_days": _days((now - row["stated_at"]).total_seconds()),
+        "idle_days": _days((now - row["idle_since"]).total_seconds()),
+        "stale": now - row["idle_since"] > stale_after,
+    } for row in rows]
+
+
+def stale_hypotheses(org: Organization, *, area: str | None = None,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
+    """The stale open hypotheses, most idle first."""
+    rows = [row for row in aging_open_hypotheses(org, area=area, now=now) if row["stale"]]
+    return sorted(rows, key=lambda row: row["idle_days"], reverse=True)
+
+
+def decisions(org: Organization, *, window: Window = Window(),
+              area: str | None = None) -> list[dict[str, Any]]:
+    """Hypotheses decided in `window` (any decision), in decision order, with cycle times."""
+    rows = (_hypotheses(org, area).exclude(status=Status.OPEN).filter(window.filter("decided_at"))
+            .order_by("decided_at", "id")
+            .values("id", "title", "status", "stated_at", "decided_at", "decision_note",
+                    "cycle_time", "owner__username", "area__name"))
+    return [{
+        "id": row["id"],
+        "title": row["title"],
+        "status": row["status"],
+        "stated_at": row["stated_at"],
+        "decided_at": row["decided_at"],
+        "note": row["decision_note"],
+        "cycle_time_days": (None if row["cycle_time"] is None
+                            else _days(row["cycle_time"].total_seconds())),
+        "owner": row["owner__username"],
+        "area": row["area__name"],
+    } for row in rows]
+
+
+def hypotheses_stated(org: Organization, *, window: Window = Window(),
+                      area: str | None = None) -> list[dict[str, Any]]:
+    """Hypotheses stated in `window`, in statement order."""
+    return list(_hypotheses(org, area).filter(window.filter("stated_at"))
+                .order_by("stated_at", "id")
+                .values("id", "title", "stated_at", "status", "owner__username", "area__name"))
