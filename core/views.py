@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from .models import Organization
+from core.models import Organization
+from validation.views.base import LAST_ORG_SESSION_KEY
 
 
 @require_GET
@@ -16,6 +17,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    organizations = Organization.objects.for_user(request.user)
-    return render(request, "home.html", {"organizations": organizations})
+    """The dashboard of the organization used last (or the first one); an empty state for a
+    user who belongs to none yet."""
+    organizations = list(Organization.objects.for_user(request.user).order_by("name"))
+    if not organizations:
+        return render(request, "home.html", {"section": "home"})
+    last = request.session.get(LAST_ORG_SESSION_KEY)
+    target = next((org for org in organizations if org.slug == last), organizations[0])
+    return redirect("dashboard", slug=target.slug)

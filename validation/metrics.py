@@ -327,3 +327,49 @@ def hypotheses_stated(org: Organization, *, window: Window = Window(),
     return list(_hypotheses(org, area).filter(window.filter("stated_at"))
                 .order_by("stated_at", "id")
                 .values("id", "title", "stated_at", "status", "owner__username", "area__name"))
+
+
+# --- comparisons over any window (the dashboard's date filter) --------------------------------
+def _weeks_in(window: Window) -> float:
+    assert window.start is not None and window.end is not None
+    return (window.end - window.start) / timedelta(weeks=1)
+
+
+def window_comparison(org: Organization, *, window: Window,
+                      area: str | None = None) -> dict[str, Any]:
+    """`window` (both bounds set) against the equally long window just before it.
+
+    Returns `{"current": stats, "previous": stats, "weeks": <length in weeks>, "changes":
+    {p50_days, p85_days, throughput_per_week, validation_rate}}`, each stats being
+    cycle_time_stats() plus `throughput_per_week` and `window`; a change is current −
+    previous, None when either side is unknown. period_comparison() is the 12-week case.
+    """
+    if window.start is None or window.end is None:
+        raise ValueError("window_comparison() needs a bounded window")
+    weeks = _weeks_in(window)
+    span = window.end - window.start
+    result: dict[str, Any] = {"weeks": weeks}
+    for name, period in (("current", window), ("previous", Window(window.start - span, window.start))):
+        stats = cycle_time_stats(org, window=period, area=area)
+        stats["throughput_per_week"] = (stats["validated"] + stats["invalidated"]) / weeks
+        stats["window"] = period
+        result[name] = stats
+
+    def change(key: str) -> float | None:
+        now, before = result["current"][key], result["previous"][key]
+        return None if now is None or before is None else now - before
+
+    result["changes"] = {key: change(key) for key in
+                         ("p50_days", "p85_days", "throughput_per_week", "validation_rate")}
+    return result
+
+
+def velocity_in_window(org: Organization, *, window: Window,
+                       area: str | None = None) -> list[dict[str, Any]]:
+    """velocity_by_week() for the local weeks that `window` (both bounds set) touches,
+    oldest first, the week holding the window's last instant last (three queries)."""
+    if window.start is None or window.end is None:
+        raise ValueError("velocity_in_window() needs a bounded window")
+    last = window.end - timedelta(microseconds=1)
+    weeks = (week_start(org, last) - week_start(org, window.start)).days // 7 + 1
+    return velocity_by_week(org, weeks=max(weeks, 1), area=area, now=last)

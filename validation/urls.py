@@ -1,3 +1,45 @@
-from django.urls import URLPattern
+"""The web app's URLs. Their names are a contract: other parts of Proofloop (the digest, the
+API docs, later pages) link to them."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from validation.views import account, dashboard, evidence, hypotheses, settings
+
+EVIDENCE_URLS = (("interviews", "interview", "interview"),
+                 ("sales-calls", "sales-call", "sales_call"),
+                 ("experiments", "experiment", "experiment"))
+
+urlpatterns = [
+    path("o/<slug:slug>/", dashboard.dashboard, name="dashboard"),
+    path("o/<slug:slug>/hypotheses/", hypotheses.hypothesis_list, name="hypothesis-list"),
+    path("o/<slug:slug>/hypotheses/new/", hypotheses.hypothesis_create, name="hypothesis-create"),
+    path("o/<slug:slug>/hypotheses/<int:pk>/", hypotheses.hypothesis_detail,
+         name="hypothesis-detail"),
+    path("o/<slug:slug>/hypotheses/<int:pk>/edit/", hypotheses.hypothesis_edit,
+         name="hypothesis-edit"),
+    path("o/<slug:slug>/hypotheses/<int:pk>/decide/", hypotheses.hypothesis_decide,
+         name="hypothesis-decide"),
+    path("o/<slug:slug>/hypotheses/<int:pk>/reopen/", hypotheses.hypothesis_reopen,
+         name="hypothesis-reopen"),
+    path("o/<slug:slug>/hypotheses/<int:pk>/delete/", hypotheses.hypothesis_delete,
+         name="hypothesis-delete"),
+    path("o/<slug:slug>/settings/", settings.org_settings, name="org-settings"),
+    path("profile/", account.profile, name="profile"),
+    path("profile/digest/<slug:slug>/", account.profile_digest, name="profile-digest"),
+    path("profile/tokens/", account.token_create, name="profile-token-create"),
+    path("profile/tokens/<str:key>/revoke/", account.token_revoke, name="profile-token-revoke"),
+]
+
+for segment, name, source in EVIDENCE_URLS:
+    kwargs = {"source": source}
+    urlpatterns += [
+        path(f"o/<slug:slug>/{segment}/", evidence.evidence_list, kwargs, name=f"{name}-list"),
+        path(f"o/<slug:slug>/{segment}/new/", evidence.evidence_create, kwargs,
+             name=f"{name}-create"),
+        path(f"o/<slug:slug>/{segment}/<int:pk>/", evidence.evidence_detail, kwargs,
+             name=f"{name}-detail"),
+        path(f"o/<slug:slug>/{segment}/<int:pk>/edit/", evidence.evidence_edit, kwargs,
+             name=f"{name}-edit"),
+        path(f"o/<slug:slug>/{segment}/<int:pk>/delete/", evidence.evidence_delete, kwargs,
+             name=f"{name}-delete"),
+    ]

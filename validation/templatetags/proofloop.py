@@ -1,0 +1,117 @@
+"""Template helpers for the web app: durations in days, accessible form fields, navigation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from core.models import Membership
+from validation.views.base import LAST_ORG_SESSION_KEY
+
+register = template.Library()
+
+
+@register.filter
+def days(value: timedelta | float | None) -> str:
+    """A duration as days rounded to one decimal ("12.5"); "—" when unknown."""
+    if value is None:
+        return "—"
+    if isinstance(value, timedelta):
+        value = value.total_seconds() / 86_400
+    return f"{value:.1f}"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A rate between 0 and 1 as a whole percentage ("67%"); "—" when unknown."""
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+@register.filter
+def signed_percent(value: float | None) -> str:
+    """A relative change as a signed whole percentage ("+14%", "−9%"); "—" when unknown."""
+    return "—" if value is None else signed(value * 100, 0) + "%"
+
+
+@register.filter
+def signed(value: float | None, decimals: int = 1) -> str:
+    """A change with its sign ("+1.5", "−0.3"); "—" when unknown."""
+    if value is None:
+        return "—"
+    text = f"{abs(value):.{int(decimals)}f}"
+    if float(text) == 0:
+        return "±0" if int(decimals) == 0 else f"±{text}"
+    return f"+{text}" if value > 0 else f"−{text}"
+
+
+@register.filter(name="input")
+def field_input(field: BoundField) -> SafeString:
+    """The field's widget, wired to its help text and errors for screen readers."""
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_help")
+    attrs: dict[str, Any] = {}
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.inclusion_tag("includes/topbar.html", takes_context=True)
+def topbar(context: template.Context) -> dict[str, Any]:
+    """The top navigation: the user's organizations for the switcher (one query), and the
+    organization the navigation and the Log menu point to — the page's own, else the one
+    used last, else the first."""
+    request = context["request"]
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organization")
+                       .order_by("organization__name"))
+    current = getattr(request, "membership", None)
+    if current is None and memberships:
+        last = request.session.get(LAST_ORG_SESSION_KEY)
+        current = next((m for m in memberships if m.organization.slug == last), memberships[0])
+    return {"memberships": memberships, "current": current, "request": request,
+            "in_org": getattr(request, "org", None) is not None,
+            "section": context.get("section", "")}
+
+
+@register.simple_tag
+def status_icon(status: str) -> SafeString:
+    """A small shape that tells decisions apart without relying on colour."""
+    shapes = {"validated": "✓", "invalidated": "✕", "abandoned": "–", "open": "●"}
+    return format_html('<span aria-hidden="true">{}</span>', shapes.get(status, "•"))
+
+
+@register.simple_tag
+def delta(value: float | None, unit: str = "", better: str = "", scale: float = 1,
+          decimals: int = 1) -> SafeString:
+    """A change against the previous period, with an arrow, and a tone when a direction is
+    better ("lower" or "higher"); "no comparison" when unknown."""
+    if value is None:
+        return mark_safe('<span class="delta delta--none">no comparison</span>')  # noqa: S308
+    value *= scale
+    text = signed(value, decimals)
+    rounded = round(value, int(decimals))
+    arrow = "↑" if rounded > 0 else "↓" if rounded < 0 else "→"
+    tone = "neutral"
+    if rounded and better:
+        tone = "good" if (rounded < 0) == (better == "lower") else "bad"
+    return format_html('<span class="delta delta--{}"><span aria-hidden="true">{}</span> {}{}</span>',
+                       tone, arrow, text, unit)
+
+
+EVIDENCE_URL_PREFIX = {"interview": "interview", "sales_call": "sales-call",
+                       "experiment": "experiment"}
+
+
+@register.simple_tag
+def evidence_url(evidence: Any, slug: str, action: str = "detail") -> str:
+    """The URL of one of an evidence's pages (`detail`, `edit`, `delete`)."""
+    return reverse(f"{EVIDENCE_URL_PREFIX[evidence.source]}-{action}", args=[slug, evidence.pk])
