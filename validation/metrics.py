@@ -160,21 +160,10 @@ def cycle_time_stats(org: Organization, *, window: Window = Window(),
 
 def period_comparison(org: Organization, *, weeks: int, area: str | None = None,
                       end: datetime | None = None) -> dict[str, Any]:
-    """The `weeks` weeks before `end` (default now) against the `weeks` before those.
-
-    Returns `{"current": stats, "previous": stats}`, each cycle_time_stats() plus
-    `throughput_per_week` (validated + invalidated, per week).
-    """
+    """The `weeks` weeks before `end` (default now) against the `weeks` before those:
+    window_comparison() of a rolling window."""
     end = end or timezone.now()
-    span = timedelta(weeks=weeks)
-    result = {}
-    for name, window in (("current", Window(end - span, end)),
-                         ("previous", Window(end - 2 * span, end - span))):
-        stats = cycle_time_stats(org, window=window, area=area)
-        stats["throughput_per_week"] = (stats["validated"] + stats["invalidated"]) / weeks
-        stats["window"] = window
-        result[name] = stats
-    return result
+    return window_comparison(org, window=Window(end - timedelta(weeks=weeks), end), area=area)
 
 
 def velocity_trend(org: Organization, *, area: str | None = None,
@@ -184,18 +173,14 @@ def velocity_trend(org: Organization, *, area: str | None = None,
     `p50_days`, and the changes (`throughput_change`, `p50_change_days`, None if unknown)."""
     periods = period_comparison(org, weeks=4, area=area, end=end)
     summary = {
-        name: {"decided": stats["validated"] + stats["invalidated"],
-               "throughput_per_week": stats["throughput_per_week"],
-               "p50_days": stats["p50_days"]}
-        for name, stats in periods.items()
+        name: {"decided": periods[name]["validated"] + periods[name]["invalidated"],
+               "throughput_per_week": periods[name]["throughput_per_week"],
+               "p50_days": periods[name]["p50_days"]}
+        for name in ("current", "previous")
     }
-    current, previous = summary["current"], summary["previous"]
-    return {
-        **summary,
-        "throughput_change": current["throughput_per_week"] - previous["throughput_per_week"],
-        "p50_change_days": (None if current["p50_days"] is None or previous["p50_days"] is None
-                            else current["p50_days"] - previous["p50_days"]),
-    }
+    return {**summary,
+            "throughput_change": periods["changes"]["throughput_per_week"],
+            "p50_change_days": periods["changes"]["p50_days"]}
 
 
 # --- weeks --------------------------------------------------------------------------------------
@@ -342,7 +327,7 @@ def window_comparison(org: Organization, *, window: Window,
     Returns `{"current": stats, "previous": stats, "weeks": <length in weeks>, "changes":
     {p50_days, p85_days, throughput_per_week, validation_rate}}`, each stats being
     cycle_time_stats() plus `throughput_per_week` and `window`; a change is current −
-    previous, None when either side is unknown. period_comparison() is the 12-week case.
+    previous, None when either side is unknown.
     """
     if window.start is None or window.end is None:
         raise ValueError("window_comparison() needs a bounded window")
