@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -17,6 +18,12 @@ from validation.views.base import LAST_ORG_SESSION_KEY
 register = template.Library()
 
 
+def one_decimal(value: float) -> Decimal:
+    """Round half up to one decimal as people do (12.95 → 13.0), from the float's shortest
+    representation rather than its binary expansion (12.949999…)."""
+    return Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 @register.filter
 def days(value: timedelta | float | None) -> str:
     """A duration as days rounded to one decimal ("12.5"); "—" when unknown."""
@@ -24,7 +31,16 @@ def days(value: timedelta | float | None) -> str:
         return "—"
     if isinstance(value, timedelta):
         value = value.total_seconds() / 86_400
-    return f"{value:.1f}"
+    return str(one_decimal(value))
+
+
+@register.filter
+def in_days(value: timedelta | float | None) -> str:
+    """A duration with its unit ("12.5 days", "1.0 day"); "—" when unknown (emails)."""
+    number = days(value)
+    if number == "—":
+        return number
+    return f"{number} day" if number == "1.0" else f"{number} days"
 
 
 @register.filter
