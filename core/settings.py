@@ -144,6 +144,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set: each recompute would open a new PostgreSQL connection (~8 ms, more than the
+# recompute). validation/tasks.py closes failed or expired (CONN_MAX_AGE) connections around
+# each task instead, as Django does around each request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE = {
     "reconcile-cycle-metrics": {
         "task": "validation.tasks.reconcile_all",
@@ -173,12 +178,20 @@ AXES_RESET_ON_SUCCESS = True
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox: `Authorization: Token <key>`, stored hashed, with an expiry.
+        "validation.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": None,
+    "DEFAULT_SCHEMA_CLASS": "validation.api.schema.ProofloopAutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "validation.api.pagination.PageNumberPagination",
+    "EXCEPTION_HANDLER": "validation.api.errors.api_exception_handler",
+    # Counted in the default cache: Redis, shared by every process, when REDIS_URL is set.
+    "DEFAULT_THROTTLE_CLASSES": ["validation.api.throttles.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_THROTTLE_TOKEN", "10/min"),
         "writes": env_str("API_THROTTLE_WRITES", "600/min"),
@@ -193,13 +206,31 @@ REST_KNOX = {
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Proofloop API",
-    "DESCRIPTION": "Hypotheses, evidence and the product-validation cycle time.",
+    "DESCRIPTION": (
+        "Hypotheses, evidence and the product-validation cycle time.\n\n"
+        "Authenticate with `Authorization: Token <key>` (get a key from `POST /api/v1/auth/token/`) "
+        "or with the web app's session. Instants are ISO 8601 with an offset; durations are in "
+        "days. Every error has the body `{detail, code, errors}`, `errors` giving a message per "
+        "invalid field. A user who is not a member of an organization gets 404 for anything in it."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "core.models.Role",
+        "StatusEnum": "validation.models.Status",
+        "SourceEnum": "validation.models.Source",
+        "StanceEnum": "validation.models.Stance",
+        "StrengthEnum": "validation.models.Strength",
+        "ExperimentKindEnum": "validation.models.ExperimentKind",
+        "ExperimentResultEnum": "validation.models.ExperimentResult",
+        "WeekdayEnum": "core.models.Weekday",
+    },
 }
 
 # --- Email ------------------------------------------------------------------------------------

@@ -1,0 +1,69 @@
+"""Fields shared by the API's serializers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+MAX_COUNT = 2**31 - 1  # PostgreSQL's integer, the column type of the counts
+# Dates the API accepts: far enough from the ends of the calendar for time-zone arithmetic.
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(9000, 12, 31)
+
+
+@extend_schema_field({"type": "string", "nullable": True,
+                      "description": "Username of a member of the organization."})
+class MemberField(serializers.CharField):
+    """A username in, the member's User out; anyone else is an error naming the username."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 150)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        # After the CharField's own checks (length, NUL characters): then look the user up.
+        username = super().run_validation(data)
+        if username is None:
+            return None
+        organization = self.context["organization"]
+        user = get_user_model().objects.filter(
+            username=username, memberships__organization=organization).first()
+        if user is None:
+            raise serializers.ValidationError(f"{username} is not a member of this organization.")
+        return user
+
+    def to_representation(self, value: Any) -> str:
+        return value.get_username()
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as "" when unset, published as null."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, **kwargs)
+
+    def run_validation(self, data: Any = empty) -> Any:
+        if data is None or data == "":
+            return ""
+        return super().run_validation(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value or None
+
+
+class DaysField(serializers.FloatField):
+    """A duration in days (seconds / 86 400), exact; null when it does not exist yet."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+
+
+def username_of(source: str, **kwargs: Any) -> serializers.CharField:
+    """The username of the user foreign key `source` (read-only; null when unset)."""
+    return serializers.CharField(source=f"{source}.username", read_only=True, allow_null=True,
+                                 **kwargs)
