@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 def validate_timezone(value: str) -> None:
@@ -127,3 +129,81 @@ class Membership(models.Model):
     @property
     def can_admin(self) -> bool:
         return self.has_role(Role.ADMIN)
+
+
+# --- invitations ------------------------------------------------------------------------------
+# An invitation gives any role but the owner's: ownership passes by a transfer only.
+INVITABLE_ROLES = (Role.VIEWER, Role.MEMBER, Role.ADMIN)
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def for_org(self, organization: Organization) -> InvitationQuerySet:
+        return self.filter(organization=organization)
+
+    def open(self) -> InvitationQuerySet:
+        """Neither accepted nor revoked (expired ones included: they can still be resent)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An email address invited to join an organization with a role, by a signed link that
+    identifies this row (core/invitations.py). It is used once, may be revoked, and expires."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="invitations")
+    email = models.EmailField(help_text="Stored in lower case.")
+    role = models.CharField(max_length=10, choices=[(r.value, r.label) for r in INVITABLE_ROLES],
+                            default=Role.MEMBER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="invitations_sent")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now,
+                                   help_text="When the last email with a link was sent.")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="invitations_accepted")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A new invitation to the same address replaces (revokes) the open one.
+            models.UniqueConstraint(fields=["organization", "email"],
+                                    condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                                    name="invitation_one_open_per_email_and_org"),
+            models.CheckConstraint(condition=Q(role__in=[r.value for r in INVITABLE_ROLES]),
+                                   name="invitation_role_not_owner"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="invitation_expires_after_creation"),
+            models.CheckConstraint(condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                                   name="invitation_not_both_accepted_and_revoked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} ({self.role})"
+
+    def state_at(self, now: datetime) -> InvitationState:
+        """Accepted, revoked, expired (at `now`) or still pending."""
+        if self.accepted_at is not None:
+            return InvitationState.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationState.REVOKED
+        if self.expires_at <= now:
+            return InvitationState.EXPIRED
+        return InvitationState.PENDING
+
+    @property
+    def state(self) -> InvitationState:
+        return self.state_at(timezone.now())

@@ -112,9 +112,11 @@ REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "proofloop",
+            # Fail fast when Redis is away; the cache then misses (see core/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -141,7 +143,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Publishing must fail fast when Redis is away: the reconcile task catches up later.
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    "max_retries": 1,
+    "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False
 # Celery's Django fixup closes the database connection before and after every task unless this
@@ -153,6 +155,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-cycle-metrics": {
         "task": "validation.tasks.reconcile_all",
         "schedule": crontab(minute=17),
+    },
+    # Every hour on the hour; each organization's digest weekday and local hour are data.
+    "weekly-digest": {
+        "task": "validation.tasks.send_due_digests",
+        "schedule": crontab(minute=0),
     },
 }
 
@@ -230,6 +237,8 @@ SPECTACULAR_SETTINGS = {
         "ExperimentKindEnum": "validation.models.ExperimentKind",
         "ExperimentResultEnum": "validation.models.ExperimentResult",
         "WeekdayEnum": "core.models.Weekday",
+        "ImportKindEnum": "validation.csvio.formats.Kind",
+        "ImportStatusEnum": "validation.models.imports.ImportStatus",
     },
 }
 
@@ -247,6 +256,7 @@ else:
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proofloop <proofloop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+DIGEST_RETRY_BASE_SECONDS = env_int("DIGEST_RETRY_BASE_SECONDS", 60, minimum=0)
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

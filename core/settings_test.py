@@ -17,3 +17,8 @@ AXES_ENABLED = False
 # Ordinary tests run tasks in-process after commit; tests marked `worker` switch this off and
 # start a real worker on Redis.
 CELERY_TASK_ALWAYS_EAGER = True
+# A file, not SQLite's shared in-memory database: concurrent tests (threads, live_server)
+# then wait on the write lock as the embedded default does, instead of failing with
+# "database table is locked". One file per test process.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"/tmp/proofloop-test-{os.getpid()}.sqlite3"}  # noqa: F405

@@ -2,13 +2,40 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, views_accounts, views_members
+
+accounts_urlpatterns = [
+    path("signup/", views_accounts.signup, name="signup"),
+    path("invitations/<str:token>/", views_accounts.invitation_accept, name="invitation-accept"),
+    path("password/change/", views_accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", views_accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views_accounts.PasswordResetDoneView.as_view(),
+         name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", views_accounts.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(),
+         name="password_reset_complete"),
+    path("o/<slug:slug>/settings/members/", views_members.members, name="org-members"),
+    path("o/<slug:slug>/settings/members/invite/", views_members.invitation_create,
+         name="org-invitation-create"),
+    path("o/<slug:slug>/settings/members/<int:pk>/role/", views_members.member_role,
+         name="org-member-role"),
+    path("o/<slug:slug>/settings/members/<int:pk>/remove/", views_members.member_remove,
+         name="org-member-remove"),
+    path("o/<slug:slug>/settings/members/<int:pk>/transfer/", views_members.member_transfer,
+         name="org-member-transfer"),
+    path("o/<slug:slug>/settings/invitations/<int:pk>/resend/", views_members.invitation_resend,
+         name="org-invitation-resend"),
+    path("o/<slug:slug>/settings/invitations/<int:pk>/revoke/", views_members.invitation_revoke,
+         name="org-invitation-revoke"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *accounts_urlpatterns,
     path("admin/", admin.site.urls),
     path("api/", include("validation.api.urls")),
     path("", include("validation.urls")),

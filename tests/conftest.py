@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 
 from core.models import Organization, Role
 
+from .browser import browsing, chromium  # noqa: F401  (fixtures shared by every suite)
 from .factories import MembershipFactory, OrganizationFactory, UserFactory
 
 

@@ -146,9 +146,10 @@ def hypothesis_delete(*, hypothesis: Hypothesis) -> None:
 
 
 # --- evidence -------------------------------------------------------------------------------
-def _validate_links(organization: Organization, source: str,
+def links_validate(organization: Organization, source: str,
                     links: Sequence[LinkSpec]) -> list[EvidenceLink]:
-    """Build unsaved links, or raise ValidationError({"hypotheses": [...]})."""
+    """Build unsaved links (no evidence set yet), or raise ValidationError({"hypotheses":
+    [...]}) for another organization's hypothesis, a duplicate, a bad stance or strength."""
     errors, seen, built = [], set(), []
     for position, spec in enumerate(links, start=1):
         hypothesis = spec.hypothesis
@@ -181,7 +182,7 @@ def evidence_log(*, organization: Organization, user: AbstractBaseUser | None, s
                         organization=organization,
                         created_by=user if getattr(user, "pk", None) else None, **fields)
     evidence.full_clean()
-    new_links = _validate_links(organization, source, links)
+    new_links = links_validate(organization, source, links)
     evidence.save()
     for link in new_links:
         link.evidence = evidence
@@ -218,7 +219,7 @@ def evidence_update(*, evidence: Evidence, links: Sequence[LinkSpec] | None = No
     affected = set(evidence.links.values_list("hypothesis_id", flat=True))
     evidence.save()
     if links is not None:
-        new_links = _validate_links(evidence.organization, evidence.source, links)
+        new_links = links_validate(evidence.organization, evidence.source, links)
         evidence.links.all().delete()
         for link in new_links:
             link.evidence = evidence

@@ -3,7 +3,7 @@ API docs, later pages) link to them."""
 
 from django.urls import path
 
-from validation.views import account, dashboard, evidence, hypotheses, settings
+from validation.views import account, dashboard, digest, evidence, hypotheses, imports, settings
 
 EVIDENCE_URLS = (("interviews", "interview", "interview"),
                  ("sales-calls", "sales-call", "sales_call"),
@@ -12,6 +12,8 @@ EVIDENCE_URLS = (("interviews", "interview", "interview"),
 urlpatterns = [
     path("o/<slug:slug>/", dashboard.dashboard, name="dashboard"),
     path("o/<slug:slug>/hypotheses/", hypotheses.hypothesis_list, name="hypothesis-list"),
+    path("o/<slug:slug>/hypotheses/export.csv", hypotheses.hypothesis_export,
+         name="hypothesis-export"),
     path("o/<slug:slug>/hypotheses/new/", hypotheses.hypothesis_create, name="hypothesis-create"),
     path("o/<slug:slug>/hypotheses/<int:pk>/", hypotheses.hypothesis_detail,
          name="hypothesis-detail"),
@@ -24,7 +26,12 @@ urlpatterns = [
     path("o/<slug:slug>/hypotheses/<int:pk>/delete/", hypotheses.hypothesis_delete,
          name="hypothesis-delete"),
     path("o/<slug:slug>/settings/", settings.org_settings, name="org-settings"),
+    path("o/<slug:slug>/settings/import/", imports.import_new, name="import-new"),
+    path("o/<slug:slug>/settings/import/<int:pk>/", imports.import_detail, name="import-detail"),
+    path("o/<slug:slug>/settings/import/template/<str:kind>.csv", imports.import_template,
+         name="import-template"),
     path("profile/", account.profile, name="profile"),
+    path("digest/unsubscribe/<str:token>/", digest.unsubscribe, name="digest-unsubscribe"),
     path("profile/digest/<slug:slug>/", account.profile_digest, name="profile-digest"),
     path("profile/tokens/", account.token_create, name="profile-token-create"),
     path("profile/tokens/<str:key>/revoke/", account.token_revoke, name="profile-token-revoke"),
@@ -34,6 +41,8 @@ for segment, name, source in EVIDENCE_URLS:
     kwargs = {"source": source}
     urlpatterns += [
         path(f"o/<slug:slug>/{segment}/", evidence.evidence_list, kwargs, name=f"{name}-list"),
+        path(f"o/<slug:slug>/{segment}/export.csv", evidence.evidence_export, kwargs,
+             name=f"{name}-export"),
         path(f"o/<slug:slug>/{segment}/new/", evidence.evidence_create, kwargs,
              name=f"{name}-create"),
         path(f"o/<slug:slug>/{segment}/<int:pk>/", evidence.evidence_detail, kwargs,

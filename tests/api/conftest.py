@@ -27,6 +27,7 @@ from validation.models import (
     Experiment,
     Hypothesis,
     HypothesisStatusChange,
+    ImportJob,
     Interview,
     ProductArea,
     SalesCall,
@@ -72,6 +73,8 @@ class World:
     experiment: Experiment
     other_hypothesis: Hypothesis  # Globex's
     other_interview: Interview  # Globex's
+    import_job: ImportJob  # a finished CSV import
+
 
 
 @pytest.fixture
@@ -94,9 +97,13 @@ def world(team: Team) -> World:
     other_hypothesis = HypothesisFactory(organization=other, title="Globex secret")
     other_interview = InterviewFactory(organization=other)
     LinkFactory(evidence=other_interview, hypothesis=other_hypothesis)
+    import_job = ImportJob.objects.create(organization=org, kind="interviews",
+                                          filename="interviews.csv", status="succeeded",
+                                          total_rows=3, processed_rows=3, created_count=3)
     return World(org=org, other_org=other, hypothesis=hypothesis, decided=decided,
                  interview=interview, sales_call=sales_call, experiment=experiment,
-                 other_hypothesis=other_hypothesis, other_interview=other_interview)
+                 other_hypothesis=other_hypothesis, other_interview=other_interview,
+                 import_job=import_job)
 
 
 COUNTED_MODELS: tuple[Any, ...] = (Organization, Membership, Hypothesis, HypothesisStatusChange,

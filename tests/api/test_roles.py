@@ -75,6 +75,10 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("experiment-detail", "PATCH"): Expect(Role.MEMBER, 200, {"metric": "Signups"},
                                            target="experiment"),
     ("experiment-detail", "DELETE"): Expect(Role.MEMBER, 204, target="experiment"),
+    # The upload is multipart: a member who gets past the role check is told JSON is not taken.
+    ("import-list", "GET"): Expect(Role.VIEWER, 200),
+    ("import-list", "POST"): Expect(Role.MEMBER, 415, {"kind": "interviews"}),
+    ("import-detail", "GET"): Expect(Role.VIEWER, 200, target="import_job"),
     ("metrics-cycle-time", "GET"): Expect(Role.VIEWER, 200),
     ("metrics-velocity", "GET"): Expect(Role.VIEWER, 200),
 }

@@ -15,6 +15,7 @@ from .errors import not_found
 from .views.auth import LogoutAllView, LogoutView, TokenView
 from .views.evidence import ExperimentViewSet, InterviewViewSet, SalesCallViewSet
 from .views.hypotheses import HypothesisViewSet
+from .views.imports import ImportViewSet
 from .views.metrics import MetricsViewSet
 from .views.orgs import AreaViewSet, MemberViewSet, OrganizationViewSet
 
@@ -66,6 +67,8 @@ org_patterns: list[URLPattern] = [
     *_evidence("interviews", InterviewViewSet, "interview"),
     *_evidence("sales-calls", SalesCallViewSet, "sales-call"),
     *_evidence("experiments", ExperimentViewSet, "experiment"),
+    path("imports/", ImportViewSet.as_view({"get": "list", "post": "create"}), name="import-list"),
+    path("imports/<int:pk>/", ImportViewSet.as_view({"get": "retrieve"}), name="import-detail"),
     path("metrics/cycle-time/", MetricsViewSet.as_view({"get": "cycle_time"}),
          name="metrics-cycle-time"),
     path("metrics/velocity/", MetricsViewSet.as_view({"get": "velocity"}),

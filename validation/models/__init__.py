@@ -1,4 +1,5 @@
 from .areas import ProductArea
+from .digest import CLAIMABLE, DeliveryStatus, DigestDelivery
 from .evidence import (
     DEFAULT_STRENGTH,
     Evidence,
@@ -13,8 +14,14 @@ from .evidence import (
     Strength,
 )
 from .hypotheses import DECIDED_STATUSES, Hypothesis, HypothesisStatusChange, Status
+from .imports import ImportJob, ImportStatus
 
 __all__ = [
+    "CLAIMABLE",
+    "DeliveryStatus",
+    "DigestDelivery",
+    "ImportJob",
+    "ImportStatus",
     "DECIDED_STATUSES",
     "DEFAULT_STRENGTH",
     "Evidence",

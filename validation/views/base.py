@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
@@ -95,3 +95,14 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> Page:
     """The requested page of `queryset`; a bad or out-of-range number gives the nearest page."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def csv_response(kind: str, queryset: Any, filename: str) -> StreamingHttpResponse:
+    """Stream `queryset` as a CSV download of `kind` (validation.csvio's export format)."""
+    from validation.csvio.exporter import export_lines
+
+    stamp = timezone.localdate().isoformat()
+    response = StreamingHttpResponse(export_lines(kind, queryset),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.csv"'
+    return response

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Role
 from validation import services
+from validation.csvio.formats import Kind
 from validation.forms import (
     EVIDENCE_FORMS,
     DateRangeForm,
@@ -39,7 +40,10 @@ from validation.models import (
 )
 from validation.services import PROXY_BY_SOURCE
 
-from .base import OrgRequest, apply_errors, org_view, paginate, safe_next
+from .base import OrgRequest, apply_errors, csv_response, org_view, paginate, safe_next
+
+EXPORT_KIND = {Source.INTERVIEW: Kind.INTERVIEWS, Source.SALES_CALL: Kind.SALES_CALLS,
+               Source.EXPERIMENT: Kind.EXPERIMENTS}
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,9 @@ def _links() -> Prefetch:
 
 
 # --- list ---------------------------------------------------------------------------------------
-@org_view()
-@require_GET
-def evidence_list(request: OrgRequest, source: str) -> HttpResponse:
+def _filtered(request: OrgRequest, source: str) -> tuple[EvidenceFilterForm, dict[str, Any], Any]:
+    """The list's filter form, its clean data and the filtered queryset, newest first (the
+    list and its CSV export show the same rows)."""
     info = SOURCES[Source(source)]
     hypotheses = [(h.pk, h.title) for h in _hypotheses(request)]
     filters = EvidenceFilterForm(request.GET, source=source, hypotheses=hypotheses)
@@ -129,14 +133,31 @@ def evidence_list(request: OrgRequest, source: str) -> HttpResponse:
         queryset = queryset.filter(concluded_at__isnull=True)
     elif state:
         queryset = queryset.filter(result=state)
-    queryset = queryset.prefetch_related(_links()).order_by(
-        F("evidence_at").desc(nulls_first=True), F("started_at").desc(nulls_last=True), "-id")
-    page = paginate(request, queryset)
+    queryset = queryset.order_by(F("evidence_at").desc(nulls_first=True),
+                                 F("started_at").desc(nulls_last=True), "-id")
+    return filters, data, queryset
+
+
+@org_view()
+@require_GET
+def evidence_list(request: OrgRequest, source: str) -> HttpResponse:
+    info = SOURCES[Source(source)]
+    filters, data, queryset = _filtered(request, source)
+    page = paginate(request, queryset.prefetch_related(_links()))
     context = {"section": info.url, "info": info, "filters": filters, "page": page,
                "filtered": any(data.values())}
     template = ("validation/evidence/_results.html" if request.htmx
                 else "validation/evidence/list.html")
     return render(request, template, context)
+
+
+@org_view()
+@require_GET
+def evidence_export(request: OrgRequest, source: str) -> StreamingHttpResponse:
+    """The list's rows, filtered as on the page, as CSV in the import format."""
+    _, _, queryset = _filtered(request, source)
+    kind = EXPORT_KIND[Source(source)]
+    return csv_response(kind, queryset, f"{request.org.slug}-{kind.replace('_', '-')}")
 
 
 @org_view()

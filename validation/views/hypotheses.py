@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Case, F, When
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Membership, Role
 from validation import services
+from validation.csvio.formats import Kind
 from validation.forms import ChoicesMixin, DecideForm, HypothesisForm, ReopenForm
 from validation.models import (
     Evidence,
@@ -29,7 +30,7 @@ from validation.models import (
 )
 from validation.models.hypotheses import HypothesisQuerySet
 
-from .base import OrgRequest, apply_errors, org_view, paginate
+from .base import OrgRequest, apply_errors, csv_response, org_view, paginate
 
 SORTS = {
     "recent": ("Newest first", [F("stated_at").desc(), F("id").desc()]),
@@ -78,9 +79,9 @@ def _detail_url(request: OrgRequest, hypothesis: Hypothesis) -> str:
 
 
 # --- list ---------------------------------------------------------------------------------------
-@org_view()
-@require_GET
-def hypothesis_list(request: OrgRequest) -> HttpResponse:
+def _filtered(request: OrgRequest) -> tuple[HypothesisFilterForm, dict[str, Any], Any]:
+    """The list's filter form, its clean data and the filtered, sorted queryset (the list
+    and its CSV export show the same rows)."""
     org = request.org
     members = _members(org)
     owners = [(m.get_username(), m.get_full_name() or m.get_username()) for m in members]
@@ -102,19 +103,34 @@ def hypothesis_list(request: OrgRequest) -> HttpResponse:
     if data.get("stale"):
         queryset = queryset.stale(stale_after_days=org.stale_after_days)
     sort = data.get("sort") or "recent"
-    queryset = queryset.order_by(*SORTS[sort][1])
+    return filters, data, queryset.order_by(*SORTS[sort][1])
+
+
+@org_view()
+@require_GET
+def hypothesis_list(request: OrgRequest) -> HttpResponse:
+    filters, data, queryset = _filtered(request)
     page = paginate(request, queryset)
     now = timezone.now()
-    stale_after = timedelta(days=org.stale_after_days)
+    stale_after = timedelta(days=request.org.stale_after_days)
     rows = [{"hypothesis": h, "age": h.age(now),
              "idle": h.idle(now) if h.status == Status.OPEN else None,
              "stale": h.status == Status.OPEN and now - h.idle_since > stale_after}
             for h in page.object_list]
     context = {"section": "hypotheses", "filters": filters, "page": page, "rows": rows,
-               "sort": sort, "filtered": any(v for k, v in data.items() if k != "sort")}
+               "sort": data.get("sort") or "recent",
+               "filtered": any(v for k, v in data.items() if k != "sort")}
     template = ("validation/hypotheses/_results.html" if request.htmx
                 else "validation/hypotheses/list.html")
     return render(request, template, context)
+
+
+@org_view()
+@require_GET
+def hypothesis_export(request: OrgRequest) -> StreamingHttpResponse:
+    """The list's rows, filtered and sorted as on the page, as CSV (with derived metrics)."""
+    _, _, queryset = _filtered(request)
+    return csv_response(Kind.HYPOTHESES, queryset, f"{request.org.slug}-hypotheses")
 
 
 # --- detail -------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ class SettingsPage:
 # Add a page here to list it in the settings sub-navigation (templates/settings/_nav.html).
 SETTINGS_NAV: list[SettingsPage] = [
     SettingsPage("org-settings", "Organization"),
+    SettingsPage("org-members", "Members"),
+    SettingsPage("import-new", "Import CSV", Role.MEMBER),
 ]
 
 

@@ -1,0 +1,109 @@
+"""Writes on user accounts: creating one (sign-up, or from an invitation), with Django's password
+validators, and the sign-up that also creates the user's first organization."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from .models import Organization
+from .services import organization_create
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# Sign-ups from one IP address in an hour; counted in the default cache (Redis when REDIS_URL is
+# set, so every process shares the count).
+SIGNUP_LIMIT_PER_HOUR = getattr(settings, "SIGNUP_LIMIT_PER_HOUR", 10)
+
+
+def email_in_use(email: str) -> bool:
+    """True when an account already has this email address (in any case)."""
+    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
+
+
+@transaction.atomic
+def user_create(*, username: str, email: str, password: str) -> User:
+    """Create an active user. Refuses a username taken in any case, an email address another
+    account has, and a password Django's validators reject; every problem is reported at once,
+    as a ValidationError keyed by field."""
+    user_model = get_user_model()
+    user = user_model(username=username.strip(), email=user_model.objects.normalize_email(email.strip()))
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)  # unique: checked below
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if "username" not in errors and user_model.objects.filter(username__iexact=user.username).exists():
+        errors["username"] = ["That username is taken: choose another."]
+    if "email" not in errors and email_in_use(user.email):
+        errors["email"] = ["An account already uses this email address: sign in, or reset its "
+                           "password."]
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # the same username, signed up at the same instant
+        raise ValidationError({"username": ["That username is taken: choose another."]}) from error
+    return user
+
+
+@transaction.atomic
+def account_sign_up(*, username: str, email: str, password: str, organization_name: str,
+                    timezone: str) -> tuple[User, Organization]:
+    """Create a user and an organization of which they are the owner. All or nothing; the errors
+    of both are reported together, keyed `username`, `email`, `password`, `name`, `timezone`."""
+    errors: dict[str, list[str]] = {}
+    try:  # checked first so that every error shows at once; organization_create checks again
+        Organization(name=organization_name, timezone=timezone).full_clean(exclude=["slug"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        user = user_create(username=username, email=email, password=password)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)  # rolls back the user, if it was created
+    organization = organization_create(user=user, name=organization_name, timezone=timezone)
+    return user, organization
+
+
+def _sign_up_key(client_key: str) -> str:
+    return f"proofloop:sign-ups:{client_key}"
+
+
+def sign_up_allowed(client_key: str) -> bool:
+    """Whether `client_key` (an IP address) has signed up fewer than SIGNUP_LIMIT_PER_HOUR times
+    in the current hour-long window."""
+    return int(cache.get(_sign_up_key(client_key), 0)) < SIGNUP_LIMIT_PER_HOUR
+
+
+def sign_up_count(client_key: str) -> None:
+    """Count one sign-up from `client_key`; the window starts with the first one counted."""
+    key = _sign_up_key(client_key)
+    if not cache.add(key, 1, timeout=3600):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.set(key, 1, timeout=3600)
+
+
+def password_reset_validity() -> str:
+    """How long a password reset link works (settings.PASSWORD_RESET_TIMEOUT), in words."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if (seconds >= size and seconds % size == 0) or unit == "minute":
+            count = max(1, seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    raise AssertionError("unreachable")
