@@ -26,6 +26,7 @@ urlpatterns = [
     path("o/<slug:slug>/hypotheses/<int:pk>/delete/", hypotheses.hypothesis_delete,
          name="hypothesis-delete"),
     path("o/<slug:slug>/settings/", settings.org_settings, name="org-settings"),
+    path("o/<slug:slug>/settings/digest/", digest.digest_preview, name="digest-preview"),
     path("o/<slug:slug>/settings/import/", imports.import_new, name="import-new"),
     path("o/<slug:slug>/settings/import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("o/<slug:slug>/settings/import/template/<str:kind>.csv", imports.import_template,

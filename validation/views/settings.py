@@ -29,6 +29,7 @@ class SettingsPage:
 SETTINGS_NAV: list[SettingsPage] = [
     SettingsPage("org-settings", "Organization"),
     SettingsPage("org-members", "Members"),
+    SettingsPage("digest-preview", "Weekly digest"),
     SettingsPage("import-new", "Import CSV", Role.MEMBER),
 ]
 
