@@ -97,3 +97,11 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = PASSWORD_HELP
+
+
+class OrganizationCreateForm(AccountForm):
+    name = forms.CharField(max_length=120, label="Organization name")
+    timezone = forms.ChoiceField(
+        choices=timezone_choices, initial="UTC", label="Time zone",
+        widget=forms.Select(attrs={"data-guess-timezone": ""}),
+        help_text="Weeks start on Monday 00:00 here; the digest is sent at local time.")

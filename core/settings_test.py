@@ -21,4 +21,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 # then wait on the write lock as the embedded default does, instead of failing with
 # "database table is locked". One file per test process.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": f"/tmp/proofloop-test-{os.getpid()}.sqlite3"}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"/tmp/proofloop-test-{os.getpid()}.sqlite3"}  # noqa: S108 (tests only)

@@ -6,6 +6,7 @@ from . import views, views_accounts, views_members
 
 accounts_urlpatterns = [
     path("signup/", views_accounts.signup, name="signup"),
+    path("orgs/new/", views_accounts.organization_new, name="organization-new"),
     path("invitations/<str:token>/", views_accounts.invitation_accept, name="invitation-accept"),
     path("password/change/", views_accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views_accounts.PasswordResetView.as_view(), name="password_reset"),

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from validation.views.base import LAST_ORG_SESSION_KEY, AuthedRequest, apply_err
 from . import accounts, invitations
 from .forms import (
     InvitationSignUpForm,
+    OrganizationCreateForm,
     PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
@@ -29,6 +31,7 @@ from .forms import (
 )
 from .invitations import AlreadyMember, InvitationRefused
 from .models import Invitation, Membership, Role
+from .services import organization_create
 
 # The session is created by login() with this backend; django-axes' backend only counts
 # failures of authenticate(), which these pages do not call.
@@ -164,3 +167,22 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordForm
+
+
+# --- another organization ---------------------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_new(request: HttpRequest) -> HttpResponse:
+    """A signed-in user starts an organization of their own; they become its owner."""
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = organization_create(user=request.user, name=form.cleaned_data["name"],
+                                               timezone=form.cleaned_data["timezone"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{organization.name} is ready: state your first "
+                                      "hypothesis, or invite your team from Settings → Members.")
+            return redirect("dashboard", slug=organization.slug)
+    return render(request, "accounts/organization_new.html", {"form": form})
