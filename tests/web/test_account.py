@@ -51,6 +51,7 @@ def test_a_user_without_an_organization_gets_an_explanation(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "You are not a member of any organization yet" in response.content.decode()
+    assert reverse("organization-new") in response.content.decode()
 
 
 # --- organization settings ------------------------------------------------------------------------
