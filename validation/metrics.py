@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
@@ -217,9 +218,12 @@ def velocity_by_week(org: Organization, *, weeks: int = 12, area: str | None = N
         .annotate(n=Count("id"))
     }
     evidence: dict[date, dict[str, int]] = {}
-    for row in (_evidence(org, window, area).annotate(week=week_of("evidence_at"))
-                .values("week", "source").order_by("week").annotate(n=Count("id"))):
-        evidence.setdefault(row["week"].date(), {})[row["source"]] = row["n"]
+    if area:
+        for row in (_evidence(org, window, area).annotate(week=week_of("evidence_at"))
+                    .values("week", "source").order_by("week").annotate(n=Count("id"))):
+            evidence.setdefault(row["week"].date(), {})[row["source"]] = row["n"]
+    else:
+        evidence = _evidence_per_week(org, mondays)
 
     result = []
     for monday in mondays:
@@ -237,6 +241,39 @@ def velocity_by_week(org: Organization, *, weeks: int = 12, area: str | None = N
             "evidence": {source: evidence.get(monday, {}).get(source, 0) for source in SOURCES},
         })
     return result
+
+
+def _evidence_per_week(org: Organization, mondays: list[date]) -> dict[date, dict[str, int]]:
+    """All of the organization's evidence counted per local week (by evidence time) and
+    source: `{monday: {source: count}}` (one query).
+
+    Each (week, source) is counted over its own range of the (organization, source,
+    evidence_at) index, between week boundaries computed here in the organization's zone:
+    the database neither converts every row to local time nor hashes it into a group. For an
+    organization with 400,000 pieces of evidence over two years this is about three times
+    faster than grouping by TruncWeek (docs/readme/engine.md has the measurements).
+    """
+    bounds = [local_midnight(org, monday) for monday in mondays]
+    bounds.append(local_midnight(org, mondays[-1] + timedelta(days=7)))
+    adapt, quote = connection.ops.adapt_datetimefield_value, connection.ops.quote_name
+    weeks = ", ".join(["(%s, %s, %s)"] * len(mondays))
+    sources = ", ".join(["(%s)"] * len(SOURCES))
+    column = {name: quote(Evidence._meta.get_field(name).column)
+              for name in ("organization", "source", "evidence_at")}
+    sql = (f"WITH w(i, lo, hi) AS (VALUES {weeks}), s(source) AS (VALUES {sources}) "  # noqa: S608
+           f"SELECT w.i, s.source, (SELECT COUNT(*) FROM {quote(Evidence._meta.db_table)} e "
+           f"WHERE e.{column['organization']} = %s AND e.{column['source']} = s.source "
+           f"AND e.{column['evidence_at']} >= w.lo AND e.{column['evidence_at']} < w.hi) "
+           "FROM w CROSS JOIN s")
+    params: list[Any] = [value for i in range(len(mondays))
+                         for value in (i, adapt(bounds[i]), adapt(bounds[i + 1]))]
+    params += [*SOURCES, org.pk]
+    counts: dict[date, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for i, source, n in cursor.fetchall():
+            counts.setdefault(mondays[i], {})[source] = n
+    return counts
 
 
 def evidence_by_source(org: Organization, *, window: Window = Window(),

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import DatabaseError
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
 
-from . import engine
+from celery import shared_task
+from celery.signals import task_postrun, task_prerun
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, close_old_connections
+
+from core.models import Organization
+
+from . import digest, engine
+from .csvio.jobs import import_run
+
+logger = logging.getLogger("proofloop.engine")
 
 RETRY = {
     "autoretry_for": (DatabaseError,),
@@ -24,7 +37,84 @@ def recompute_hypotheses_task(hypothesis_ids: list[int]) -> int:
     return engine.recompute_hypotheses(hypothesis_ids)
 
 
+# Far longer than any reconcile (about 2 s at a million evidence rows, docs/readme/engine.md),
+# and shorter than the broker's visibility timeout, so that a reconcile redelivered after its
+# worker died is not turned away by its own stale lock.
+RECONCILE_LOCK_SECONDS = min(15 * 60, settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2)
+
+
 @shared_task(name="validation.tasks.reconcile_all", **RETRY)
 def reconcile_all(organization_id: int | None = None) -> int:
-    """The hourly safety net: recompute everything set-based and log the corrections."""
-    return engine.recompute_all(organization_id)
+    """The hourly safety net: recompute everything set-based and log the corrections.
+
+    One at a time (a cache lock: Redis SET NX when REDIS_URL is set): a second reconcile would
+    be correct but would lock every hypothesis again for nothing; it returns 0 and logs that
+    it was skipped. Returns how many hypotheses had wrong stored values.
+    """
+    key = f"proofloop:reconcile:{organization_id or 'all'}"
+    token = uuid.uuid4().hex
+    if not cache.add(key, token, RECONCILE_LOCK_SECONDS):
+        logger.info("reconcile organization=%s skipped: another one is running",
+                    organization_id or "all")
+        return 0
+    try:
+        return engine.recompute_all(organization_id)
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
+
+
+@task_prerun.connect(weak=False)
+@task_postrun.connect(weak=False)
+def _close_old_connections(sender: Any = None, **kwargs: Any) -> None:
+    """Around each task on a worker, what Django does around each request: close database
+    connections that have failed or outlived CONN_MAX_AGE, keep the others.
+
+    Celery's Django fixup would otherwise close the connection before and after every task
+    (settings set CELERY_DB_REUSE_MAX to stop that): a new PostgreSQL connection costs more
+    than the incremental recompute itself. Eager tasks run inside the caller's transaction
+    and are left alone.
+    """
+    request = getattr(sender, "request", None)
+    if request is not None and not getattr(request, "is_eager", False):
+        close_old_connections()
+
+
+# --- weekly digest ------------------------------------------------------------------------------
+@shared_task(name="validation.tasks.send_due_digests", **RETRY)
+def send_due_digests() -> int:
+    """Hourly: start one task per organization whose local digest hour it is."""
+    digest.fail_abandoned_claims()
+    due = digest.organizations_due(datetime.now(UTC))
+    for organization_id, week in due:
+        send_org_digest.delay(organization_id, week.isoformat())
+    return len(due)
+
+
+@shared_task(name="validation.tasks.send_org_digest", **RETRY)
+def send_org_digest(organization_id: int, week: str) -> int:
+    """Create the week's deliveries of one organization and queue each; idempotent."""
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return 0
+    delivery_ids = digest.deliveries_create(organization, date.fromisoformat(week))
+    for delivery_id in delivery_ids:
+        deliver_digest.delay(delivery_id)
+    return len(delivery_ids)
+
+
+@shared_task(bind=True, name="validation.tasks.deliver_digest", max_retries=6,
+             acks_late=True, reject_on_worker_lost=True)
+def deliver_digest(self, delivery_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Send one member's digest; a failed send is retried with backoff, then recorded."""
+    try:
+        return digest.deliver(delivery_id)
+    except digest.DeliveryFailed as exc:
+        raise self.retry(exc=exc, countdown=digest.retry_countdown(self.request.retries)) from exc
+
+
+# --- CSV import ---------------------------------------------------------------------------------
+@shared_task(name="validation.tasks.run_import", acks_late=True, reject_on_worker_lost=True)
+def run_import(import_id: int) -> str:
+    """Check and write one uploaded CSV (claimed once; all rows or none)."""
+    return import_run(import_id)

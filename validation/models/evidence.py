@@ -148,6 +148,12 @@ class Evidence(models.Model):
             models.Index(fields=["organization", "evidence_at"], name="evidence_org_time"),
             models.Index(fields=["organization", "source", "evidence_at"],
                          name="evidence_org_source_time"),
+            # The API's evidence lists page by cursor on (evidence time or a running
+            # experiment's start, id), newest first: without this index every page sorts all
+            # of the organization's evidence of that source.
+            models.Index(F("organization"), F("source"),
+                         Coalesce("evidence_at", "started_at").desc(), F("id").desc(),
+                         name="evidence_org_source_cursor"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(source__in=Source.values),

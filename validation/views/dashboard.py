@@ -90,8 +90,12 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     if not Hypothesis.objects.for_org(org).exists():
         return render(request, "validation/dashboard.html", {**context, "first_run": True})
 
+    # One reverse() per page, not per dot: the aging chart alone may have a thousand.
+    detail_url = reverse("hypothesis-detail", args=[org.slug, 0])
+    prefix, suffix = detail_url.rsplit("/0/", 1)
+
     def link(pk: int) -> str:
-        return reverse("hypothesis-detail", args=[org.slug, pk])
+        return f"{prefix}/{pk}/{suffix}"
 
     comparison = metrics.window_comparison(org, window=window, area=area)
     current = comparison["current"]

@@ -1,0 +1,469 @@
+"""The load test: Proofloop in production shape under 32 concurrent connections for 60 s.
+
+Run it with `make loadtest` (or `scripts/loadtest --help`). It works in a PostgreSQL database
+of its own, `proofloop_load_<pid>`, created on the server of DATABASE_URL and dropped at the
+end, and never touches the configured database:
+
+1. migrate, load the engine benchmark's data set (validation.bench.data) at --scale with COPY,
+   compute the derived values, ANALYZE; give its largest organization one member per
+   connection, each with an API token and a signed-in web session;
+2. start gunicorn (DJANGO_DEBUG=false, SSL redirect off because this is plain loopback) and a
+   real Celery worker on Redis, then warm them up;
+3. drive them for --duration seconds with one wrk process per endpoint, all at once, with the
+   connections split between endpoints (scripts/loadtest.lua);
+4. print requests/s, p50/p95/p99 latency and errors per endpoint, check that every logged
+   evidence is in the database, and time how long after the run `verify_metrics` reports
+   zero mismatches (the derived values have caught up).
+
+The figures and how to read them are in docs/readme/reliability.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+LUA = ROOT / "scripts" / "loadtest.lua"
+
+# Connections per endpoint (32 in all by default); each wrk thread holds one and is one user.
+MIX = {
+    "hypotheses list": 5,
+    "interviews list": 4,
+    "hypothesis detail": 5,
+    "metrics: cycle time": 4,
+    "metrics: velocity": 4,
+    "dashboard (web)": 4,
+    "log evidence": 6,
+}
+# The issue's targets: p95 ≤ 100 ms on these, zero errors everywhere, caught up within 5 s.
+P95_TARGET_MS = 100
+P95_TARGETS = ("hypotheses list", "interviews list", "metrics: cycle time", "metrics: velocity")
+CATCH_UP_TARGET_S = 5.0
+SAMPLE_HYPOTHESES = 500
+
+
+@dataclass
+class Options:
+    scale: float
+    duration: int
+    connections: int
+    web_workers: int
+    web_threads: int
+    worker_concurrency: int
+    port: int
+    keep: bool
+    json_path: str | None
+
+
+def parse_args() -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=0.25,
+                        help="Benchmark data scale (1 = 20,000 hypotheses, 1,000,000 evidence); "
+                             "default 0.25, whose largest organization has 2,000 hypotheses and "
+                             "100,000 evidence.")
+    parser.add_argument("--duration", type=int, default=60, help="Seconds of load (default 60).")
+    parser.add_argument("--connections", type=int, default=32,
+                        help="Concurrent connections, split between endpoints (default 32).")
+    parser.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes.")
+    parser.add_argument("--web-threads", type=int, default=1, help="Threads per gunicorn worker.")
+    parser.add_argument("--worker-concurrency", type=int, default=1,
+                        help="Celery worker processes.")
+    parser.add_argument("--port", type=int, default=0, help="Port for gunicorn (default: a free one).")
+    parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--json", dest="json_path", help="Also write the results to this file.")
+    args = parser.parse_args()
+    return Options(**vars(args))
+
+
+def log(message: str) -> None:
+    print(f"loadtest: {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def split_connections(total: int) -> dict[str, int]:
+    """MIX scaled to `total` connections, at least one per endpoint."""
+    base = sum(MIX.values())
+    split = {name: max(1, round(n * total / base)) for name, n in MIX.items()}
+    largest = max(split, key=split.__getitem__)
+    split[largest] += total - sum(split.values())
+    return split
+
+
+# --- the database ---------------------------------------------------------------------------------
+def database_urls(name: str) -> tuple[str, str]:
+    """(maintenance URL, URL of database `name`) on the server of DATABASE_URL."""
+    configured = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(configured)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql"):
+        sys.exit("loadtest: DATABASE_URL must point at a PostgreSQL server (the load test "
+                 "creates a database of its own there).")
+    return (urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{name}")))
+
+
+def admin_execute(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def prepare_environment(database_url: str, redis_url: str) -> dict[str, str]:
+    """The production settings for this process and its children."""
+    env = {
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS is a proxy's job
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "EMAIL_URL": "consolemail://",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    return dict(os.environ)
+
+
+def load_data(scale: float, users: int) -> dict[str, Any]:
+    """Migrate, load the benchmark data set, create the load-test users; returns the facts the
+    wrk scripts need."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from knox.models import AuthToken
+
+    from core.models import Membership, Organization, Role
+    from validation import engine
+    from validation.bench import load
+    from validation.bench.data import generate
+    from validation.models import Hypothesis
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    data = generate(scale, now=load.now_rounded())
+    load.create_organizations(data)
+    load.copy_load(data)
+    engine.recompute_all()
+    load.maintenance("VACUUM ANALYZE")
+    log(f"data: {data.counts()} loaded in {time.perf_counter() - started:.1f} s")
+
+    org = Organization.objects.get(pk=data.largest.id)
+    user_model = get_user_model()
+    tokens, sessions = [], []
+    for n in range(1, users + 1):
+        user = user_model.objects.create_user(f"load-{n:02d}", f"load-{n:02d}@example.com",
+                                              secrets.token_urlsafe(16))
+        Membership.objects.create(organization=org, user=user, role=Role.MEMBER)
+        _, key = AuthToken.objects.create(user=user, expiry=None)
+        tokens.append(key)
+        session = SessionStore()
+        session.update({"_auth_user_id": str(user.pk),
+                        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                        "_auth_user_hash": user.get_session_auth_hash()})
+        session.create()
+        sessions.append(session.session_key)
+    ids = list(Hypothesis.objects.for_org(org).order_by("?")
+               .values_list("pk", flat=True)[:SAMPLE_HYPOTHESES])
+    return {"slug": org.slug, "tokens": tokens, "sessions": sessions, "hypotheses": ids,
+            "counts": {"hypotheses": Hypothesis.objects.for_org(org).count(),
+                       "evidence": _evidence_count(org)}, "data": data.counts()}
+
+
+def _evidence_count(org: Any) -> int:
+    from validation.models import Evidence
+
+    return Evidence.objects.for_org(org).count()
+
+
+def write_config(facts: dict[str, Any], path: Path) -> None:
+    lines = [f"slug {facts['slug']}"]
+    lines += [f"token {t}" for t in facts["tokens"]]
+    lines += [f"session {s}" for s in facts["sessions"]]
+    lines += [f"hypothesis {i}" for i in facts["hypotheses"]]
+    path.write_text("\n".join(lines) + "\n")
+
+
+# --- the processes under test -------------------------------------------------------------------
+class Child:
+    """A child process with its output in a log file."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str], logdir: Path) -> None:
+        self.name = name
+        self.log_path = logdir / f"{name}.log"
+        self.log = self.log_path.open("wb")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,  # noqa: S603
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def tail(self, lines: int = 25) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def wait_for_http(url: str, child: Child, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.alive():
+            sys.exit(f"loadtest: {child.name} exited:\n{child.tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"loadtest: {url} did not answer within {timeout:.0f} s:\n{child.tail()}")
+
+
+def wait_for_worker(child: Child, nodename: str, timeout: float = 60) -> None:
+    from core.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child.alive():
+            sys.exit(f"loadtest: the Celery worker exited:\n{child.tail()}")
+        if app.control.ping(destination=[nodename], timeout=0.5):
+            return
+    sys.exit(f"loadtest: the Celery worker did not answer a ping:\n{child.tail()}")
+
+
+def run_wrk(base_url: str, split: dict[str, int], duration: int, config: Path,
+            workdir: Path) -> tuple[list[dict[str, Any]], float]:
+    """One wrk per endpoint, started together; returns their results and when they ended."""
+    runs = []
+    for index, (endpoint, connections) in enumerate(split.items()):
+        result = workdir / f"wrk-{index}.json"
+        command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{duration}s",
+                   "--timeout", "10s", "--latency", "-s", str(LUA), base_url]
+        env = {**os.environ, "LOADTEST_ENDPOINT": endpoint, "LOADTEST_CONFIG": str(config),
+               "LOADTEST_RESULT": str(result)}
+        output = (workdir / f"wrk-{index}.out").open("wb")
+        runs.append((result, output, subprocess.Popen(command, stdout=output, env=env,  # noqa: S603
+                                                      stderr=subprocess.STDOUT)))
+    for _, output, process in runs:
+        process.wait()
+        output.close()
+    ended = time.monotonic()
+    results = []
+    for result, output, process in runs:
+        if process.returncode != 0 or not result.exists():
+            sys.exit(f"loadtest: wrk failed:\n{Path(output.name).read_text()}")
+        results.append(json.loads(result.read_text()))
+    return results, ended
+
+
+def time_to_consistency(ended: float, slug: str, timeout: float = 120) -> dict[str, float]:
+    """Run `verify_metrics --org <slug>` until it reports zero mismatches.
+
+    Returns `caught_up_s`, seconds from the end of the load to the start of the first clean
+    verification (its snapshot), and `verify_s`, how long that verification took.
+    """
+    from django.core.management import CommandError, call_command
+
+    deadline = time.monotonic() + timeout
+    while True:
+        started = time.monotonic()
+        try:
+            call_command("verify_metrics", org=slug, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        except CommandError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+            continue
+        return {"caught_up_s": round(max(0.0, started - ended), 2),
+                "verify_s": round(time.monotonic() - started, 2)}
+
+
+# --- the report -------------------------------------------------------------------------------------
+def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for r in results:
+        seconds = r["duration_us"] / 1e6
+        errors = sum(r["errors"].values())
+        rows.append({"endpoint": r["endpoint"], "requests": r["requests"],
+                     "rps": round(r["requests"] / seconds, 1),
+                     "p50_ms": round(r["latency_us"]["p50"] / 1000, 1),
+                     "p95_ms": round(r["latency_us"]["p95"] / 1000, 1),
+                     "p99_ms": round(r["latency_us"]["p99"] / 1000, 1),
+                     "errors": errors, "statuses": r["statuses"], "created": r["created"]})
+    return rows
+
+
+def render(rows: list[dict[str, Any]], split: dict[str, int]) -> str:
+    lines = ["| endpoint | connections | requests/s | p50 | p95 | p99 | errors |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['endpoint']} | {split[row['endpoint']]} | {row['rps']} | "
+                     f"{row['p50_ms']} ms | {row['p95_ms']} ms | {row['p99_ms']} ms | "
+                     f"{row['errors']} |")
+    total = sum(r["rps"] for r in rows)
+    lines.append(f"| **all** | {sum(split.values())} | {total:.1f} | | | | "
+                 f"{sum(r['errors'] for r in rows)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    options = parse_args()
+    for tool in ("wrk",):
+        if shutil.which(tool) is None:
+            sys.exit(f"loadtest: {tool} is missing (apt-get install -y {tool}).")
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+    name = f"proofloop_load_{os.getpid()}"
+    admin_url, database_url = database_urls(name)
+    split = split_connections(options.connections)
+    workdir = Path(tempfile.mkdtemp(prefix="proofloop-loadtest-"))
+    env = prepare_environment(database_url, redis_url)
+    admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    children: list[Child] = []
+    try:
+        log(f"database {name}, Redis {redis_url}, logs in {workdir}")
+        facts = load_data(options.scale, users=max(split.values()))
+        config = workdir / "config.txt"
+        write_config(facts, config)
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],  # noqa: S603
+                       cwd=ROOT, env=env, check=True)
+        _forget_queue(redis_url)
+
+        port = options.port or free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        web = Child("gunicorn", [str(Path(sys.executable).with_name("gunicorn")),
+                                 "core.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                                 "--workers", str(options.web_workers),
+                                 "--threads", str(options.web_threads),
+                                 "--backlog", "256", "--log-level", "warning"], env, workdir)
+        children.append(web)
+        nodename = f"loadtest-{os.getpid()}@localhost"
+        worker = Child("celery", [sys.executable, "-m", "celery", "-A", "core", "worker",
+                                  "-n", nodename, "--pool=prefork",
+                                  f"--concurrency={options.worker_concurrency}",
+                                  "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+                       env, workdir)
+        children.append(worker)
+        wait_for_http(f"{base_url}/healthz", web)
+        wait_for_worker(worker, nodename)
+
+        log("warming up for 5 s")
+        run_wrk(base_url, {k: 1 for k in split}, 5, config, workdir)
+        time_to_consistency(time.monotonic(), facts["slug"])
+        before = _evidence_count_of(facts["slug"])
+
+        log(f"load: {options.connections} connections for {options.duration} s")
+        results, ended = run_wrk(base_url, split, options.duration, config, workdir)
+        consistency = time_to_consistency(ended, facts["slug"])
+        rows = summarize(results)
+        created = sum(r["created"] for r in rows)
+        stored = _evidence_count_of(facts["slug"]) - before
+        report = {"scale": options.scale, "data": facts["data"], "organization": facts["counts"],
+                  "duration_s": options.duration, "connections": split,
+                  "gunicorn": {"workers": options.web_workers, "threads": options.web_threads},
+                  "celery_concurrency": options.worker_concurrency, "cpus": os.cpu_count(),
+                  "endpoints": rows, "evidence_logged": created, "evidence_stored": stored,
+                  **consistency}
+    finally:
+        for child in reversed(children):
+            child.stop()
+        from django.db import connections
+
+        connections.close_all()
+        if options.keep:
+            log(f"kept database {name}")
+        else:
+            admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print_report(report)
+    if options.json_path:
+        Path(options.json_path).write_text(json.dumps(report, indent=2) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    sys.exit(0 if report["met"] else 1)
+
+
+def _evidence_count_of(slug: str) -> int:
+    from core.models import Organization
+
+    return _evidence_count(Organization.objects.get(slug=slug))
+
+
+def _forget_queue(redis_url: str) -> None:
+    """Empty the default queue of this Redis database: tasks left by an aborted run would
+    name rows of a dropped database."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete("celery", "unacked", "unacked_index")
+    finally:
+        client.close()
+
+
+def print_report(report: dict[str, Any]) -> None:
+    rows = report["endpoints"]
+    met = {
+        "no errors": all(r["errors"] == 0 for r in rows),
+        "p95 ≤ 100 ms on metrics and lists": all(r["p95_ms"] <= P95_TARGET_MS for r in rows
+                                                  if r["endpoint"] in P95_TARGETS),
+        "every logged evidence stored": report["evidence_logged"] == report["evidence_stored"],
+        "derived values caught up within 5 s": report["caught_up_s"] <= CATCH_UP_TARGET_S,
+    }
+    report["met"] = all(met.values())
+    split = report["connections"]
+    org = report["organization"]
+    print(f"\nScale {report['scale']} ({report['data']['hypotheses']:,} hypotheses, "
+          f"{report['data']['evidence']:,} evidence); the load-test organization has "
+          f"{org['hypotheses']:,} hypotheses and {org['evidence']:,} evidence. "
+          f"{report['cpus']} CPUs; gunicorn {report['gunicorn']['workers']} workers × "
+          f"{report['gunicorn']['threads']} threads; Celery concurrency "
+          f"{report['celery_concurrency']}; {report['duration_s']} s.\n")
+    print(render(rows, split))
+    print(f"\nEvidence logged (201): {report['evidence_logged']}; new rows in the database: "
+          f"{report['evidence_stored']}.")
+    print(f"verify_metrics reported zero mismatches {report['caught_up_s']} s after the load "
+          f"ended (the check itself took {report['verify_s']} s).")
+    statuses: dict[str, int] = {}
+    for row in rows:
+        for status, n in row["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    print(f"Status codes: {dict(sorted(statuses.items()))}")
+    for name, ok in met.items():
+        print(f"  {'met' if ok else 'MISSED'}: {name}")
+    p95s = [r["p95_ms"] for r in rows if r["endpoint"] in P95_TARGETS]
+    if p95s:
+        print(f"  (p95 on metrics and lists: median {statistics.median(p95s)} ms)")
+
+
+if __name__ == "__main__":
+    main()
