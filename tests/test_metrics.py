@@ -8,8 +8,8 @@ import time_machine
 
 from validation import metrics, services
 from validation.models import Hypothesis, Status
-from validation.services import LinkSpec
 
+from .examples import log_worked_example
 from .factories import HypothesisFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,26 +23,11 @@ def at(*args: int) -> datetime:
 def worked_example(django_capture_on_commit_callbacks):
     """PRODUCT.md's worked example, logged through the services; tasks run on commit."""
     org = OrganizationFactory(timezone="UTC")
-    user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        h1 = services.hypothesis_create(organization=org, user=user, title="H1",
-                                        statement="We believe …", stated_at=at(2026, 3, 2, 9))
-        h2 = services.hypothesis_create(organization=org, user=user, title="H2",
-                                        statement="We believe …", stated_at=at(2026, 3, 9, 12))
-        services.interview_log(organization=org, user=user, occurred_at=at(2026, 2, 27, 10),
-                               links=[LinkSpec(h1)])
-        services.sales_call_log(organization=org, user=user, occurred_at=at(2026, 3, 4, 21),
-                                account="Acme", links=[LinkSpec(h1)])
-        services.experiment_log(organization=org, user=user, name="Guided setup",
-                                started_at=at(2026, 3, 5, 9), concluded_at=at(2026, 3, 12, 9),
-                                result="win", links=[LinkSpec(h1)])
-        services.hypothesis_decide(hypothesis=h1, user=user, status=Status.VALIDATED,
-                                   decided_at=at(2026, 3, 16, 9))
-        services.hypothesis_decide(hypothesis=h2, user=user, status=Status.INVALIDATED,
-                                   decided_at=at(2026, 3, 16, 12))
-    h1.refresh_from_db()
-    h2.refresh_from_db()
-    return org, h1, h2
+        example = log_worked_example(org, UserFactory())
+    example.h1.refresh_from_db()
+    example.h2.refresh_from_db()
+    return org, example.h1, example.h2
 
 
 def test_worked_example_derived_values(worked_example):

@@ -7,8 +7,8 @@ service → on_commit → Redis → worker → database. Use them with `transact
 thread has its own database connection and sees only committed rows.
 
 Without REDIS_URL (the embedded default run) a test that needs a worker is *skipped*, with the
-reason printed by `-ra`; CI runs the whole suite a second time with REDIS_URL set, where it
-runs. With REDIS_URL set and Redis unreachable, the test errors instead of being skipped.
+reason printed by `-ra`; CI's first pass (PostgreSQL + Redis) sets REDIS_URL, so it runs
+there. With REDIS_URL set and Redis unreachable, the test errors instead of being skipped.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from django.db import connections
 T = TypeVar("T")
 
 SKIP_REASON = ("REDIS_URL is unset (the embedded default run): a real Celery worker needs "
-               "Redis. CI runs the suite again with REDIS_URL set, where this test runs.")
+               "Redis. CI's PostgreSQL + Redis pass sets REDIS_URL, and this test runs there.")
 
 
 @dataclass(frozen=True)

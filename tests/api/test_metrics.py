@@ -8,10 +8,9 @@ from datetime import date
 import pytest
 import time_machine
 
-from validation import metrics, services
-from validation.models import Status
-from validation.services import LinkSpec
+from validation import metrics
 
+from ..examples import log_worked_example
 from .conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -21,26 +20,11 @@ ORG = "/api/v1/orgs/acme/metrics"
 
 @pytest.fixture
 def worked_example(team, django_capture_on_commit_callbacks):
-    """PRODUCT.md's worked example in the team's organization (time zone UTC)."""
-    org, user = team.org, team.member
+    """PRODUCT.md's worked example in the team's organization (time zone UTC), H1 in the
+    area Onboarding."""
     with django_capture_on_commit_callbacks(execute=True):
-        area = services.area_get_or_create(organization=org, name="Onboarding")
-        h1 = services.hypothesis_create(organization=org, user=user, title="H1", statement="S",
-                                        stated_at=at(2026, 3, 2, 9), area=area)
-        h2 = services.hypothesis_create(organization=org, user=user, title="H2", statement="S",
-                                        stated_at=at(2026, 3, 9, 12))
-        services.interview_log(organization=org, user=user, occurred_at=at(2026, 2, 27, 10),
-                               links=[LinkSpec(h1)])
-        services.sales_call_log(organization=org, user=user, occurred_at=at(2026, 3, 4, 21),
-                                account="Acme", links=[LinkSpec(h1)])
-        services.experiment_log(organization=org, user=user, name="Guided setup",
-                                started_at=at(2026, 3, 5, 9), concluded_at=at(2026, 3, 12, 9),
-                                result="win", links=[LinkSpec(h1)])
-        services.hypothesis_decide(hypothesis=h1, user=user, status=Status.VALIDATED,
-                                   decided_at=at(2026, 3, 16, 9))
-        services.hypothesis_decide(hypothesis=h2, user=user, status=Status.INVALIDATED,
-                                   decided_at=at(2026, 3, 16, 12))
-    return org
+        log_worked_example(team.org, team.member, area="Onboarding")
+    return team.org
 
 
 def test_cycle_time_of_the_worked_example_week(worked_example, client_as):
