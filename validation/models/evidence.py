@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from validation.stats import ConversionStats, conversion_stats
 
-from .tenancy import OrgQuerySet, check_not_in_future, raise_if
+from .tenancy import OrgQuerySet, check_not_in_future, local_time, raise_if
 
 
 class Source(models.TextChoices):
@@ -249,9 +249,10 @@ class Evidence(models.Model):
         check_not_in_future(errors, "started_at", self.started_at, "The start")
         check_not_in_future(errors, "concluded_at", self.concluded_at, "The conclusion")
         if self.started_at and self.concluded_at and self.concluded_at < self.started_at:
+            org = self.organization if self.organization_id else None
             errors.setdefault("concluded_at", []).append(
-                f"An experiment cannot conclude ({self.concluded_at:%Y-%m-%d %H:%M} UTC) before "
-                f"it started ({self.started_at:%Y-%m-%d %H:%M} UTC).")
+                f"An experiment cannot conclude ({local_time(self.concluded_at, org)}) before "
+                f"it started ({local_time(self.started_at, org)}).")
         if self.concluded_at and not self.result:
             errors.setdefault("result", []).append(
                 "A concluded experiment needs a result: win, loss or inconclusive.")

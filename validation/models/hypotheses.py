@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .tenancy import OrgQuerySet, check_not_in_future, raise_if
+from .tenancy import OrgQuerySet, check_not_in_future, local_time, raise_if
 
 SECONDS_PER_DAY = 86_400
 
@@ -120,8 +120,8 @@ class Hypothesis(models.Model):
             errors.setdefault("decided_at", []).append("Give the date of the decision.")
         if self.decided_at and self.stated_at and self.decided_at < self.stated_at:
             errors.setdefault("decided_at", []).append(
-                f"The decision ({self.decided_at:%Y-%m-%d %H:%M} UTC) cannot come before the "
-                f"hypothesis was stated ({self.stated_at:%Y-%m-%d %H:%M} UTC).")
+                f"The decision ({local_time(self.decided_at, self._org())}) cannot come before "
+                f"the hypothesis was stated ({local_time(self.stated_at, self._org())}).")
         if self.area_id and self.area and self.area.organization_id != self.organization_id:
             errors.setdefault("area", []).append("This area belongs to another organization.")
         if self.owner_id and self.organization_id and not self.owner.memberships.filter(
@@ -129,6 +129,9 @@ class Hypothesis(models.Model):
             errors.setdefault("owner", []).append(
                 f"{self.owner.get_username()} is not a member of this organization.")
         raise_if(errors)
+
+    def _org(self) -> Any:
+        return self.organization if self.organization_id else None
 
     # --- derived values that depend only on this row -----------------------------------------
     @property

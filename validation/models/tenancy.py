@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,14 @@ def check_not_in_future(errors: dict[str, list[str]], field: str, value: datetim
     """Add an error for `field` to `errors` when `value` is later than now."""
     if value is not None and value > timezone.now() + FUTURE_TOLERANCE:
         errors.setdefault(field, []).append(f"{what} cannot be in the future.")
+
+
+def local_time(instant: datetime, organization: Any) -> str:
+    """An instant as people of `organization` read it: "2026-03-16 10:00 Europe/Paris"."""
+    zone = getattr(organization, "tz", None) if organization is not None else None
+    if zone is None:
+        return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M} {organization.timezone}"
 
 
 def raise_if(errors: dict[str, list[str]]) -> None:
