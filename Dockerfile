@@ -11,4 +11,4 @@ RUN DJANGO_SECRET_KEY=build-only EMAIL_URL=consolemail:// python manage.py colle
 RUN useradd --create-home proofloop
 USER proofloop
 EXPOSE 8000
-CMD ["gunicorn", "core.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "core.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "2", "--keep-alive", "30"]

@@ -146,6 +146,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# LOGGING below is the one logging configuration. Celery's default replaces the root logger's
+# handlers and empties the `celery` logger's, which LOGGING keeps from propagating: the
+# worker's task lines (received, succeeded, retried, failed) then reached no handler at all.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Celery's Django fixup closes the database connection before and after every task unless this
 # is set: each recompute would open a new PostgreSQL connection (~8 ms, more than the
 # recompute). validation/tasks.py closes failed or expired (CONN_MAX_AGE) connections around
@@ -190,7 +194,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["validation.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "validation.api.schema.ProofloopAutoSchema",

@@ -33,7 +33,8 @@ function setup(thread)
     run_endpoint, result_path = os.getenv("LOADTEST_ENDPOINT"), os.getenv("LOADTEST_RESULT")
     read_config(os.getenv("LOADTEST_CONFIG"))
   end
-  local n = #threads + 1
+  -- LOADTEST_USER_OFFSET: how many users the wrk processes started before this one took.
+  local n = #threads + 1 + tonumber(os.getenv("LOADTEST_USER_OFFSET") or "0")
   thread:set("endpoint", run_endpoint)
   thread:set("slug", config.slug)
   thread:set("token", config.token[(n - 1) % #config.token + 1])
@@ -101,6 +102,17 @@ local builders = {
 
 function request()
   return builders[endpoint]()
+end
+
+-- Think time between a connection's requests (LOADTEST_THINK_MS, exponential around that
+-- mean; 0: none, the connection sends its next request as soon as the last one is answered).
+local think_ms = tonumber(os.getenv("LOADTEST_THINK_MS") or "0")
+
+function delay()
+  if think_ms <= 0 then
+    return 0
+  end
+  return math.floor(-math.log(1 - math.random()) * think_ms)
 end
 
 function response(status, headers, body)

@@ -131,8 +131,12 @@ def _bind(statement: Statement | None, ids: Sequence[int]) -> Statement | None:
     if statement is None:
         return None
     sql, params = statement
-    bound = [ids[-param - 1] if type(param) is int and param < 0 else param for param in params]
-    assert sum(type(p) is int and p < 0 for p in params) == len(ids), "unexpected parameters"
+    placeholders = [i for i, param in enumerate(params) if type(param) is int and param < 0]
+    if len(placeholders) != len(ids):
+        raise RuntimeError(f"expected {len(ids)} id parameters, found {len(placeholders)}")
+    bound = list(params)
+    for i in placeholders:
+        bound[i] = ids[-params[i] - 1]
     return sql, bound
 
 
@@ -156,10 +160,14 @@ def _store(lock: Statement | None, update: Statement) -> int:
 
     Returns the number of hypotheses whose stored values were corrected.
     """
-    if lock is not None and connection.get_autocommit() and not connection.in_atomic_block:
+    if (lock is not None and connection.get_autocommit() and not connection.in_atomic_block
+            # A multi-statement string needs client-side binding, Django's default; with
+            # OPTIONS["server_side_binding"] psycopg uses the extended protocol, which refuses it.
+            and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")):
         with connection.cursor() as cursor:
             cursor.execute(f"{lock[0]}; {update[0]}", [*lock[1], *update[1]])
-            assert cursor.nextset(), "the UPDATE's result is missing"
+            if not cursor.nextset():  # move to the UPDATE's result
+                raise RuntimeError("the UPDATE's result is missing")
             return cursor.rowcount
     with transaction.atomic():
         _lock(lock)

@@ -14,6 +14,7 @@ from django import forms
 from django.utils import timezone
 
 from core.models import Organization
+from validation.api.serializers.fields import MAX_DATE, MIN_DATE
 from validation.models import (
     DEFAULT_STRENGTH,
     ExperimentKind,
@@ -289,6 +290,10 @@ class DateRangeForm(ChoicesMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in ("from", "to"):
+            # The API's bounds: the window arithmetic overflows near the ends of the calendar.
+            if data.get(name) and not MIN_DATE <= data[name] <= MAX_DATE:
+                self.add_error(name, f"Give a date between {MIN_DATE} and {MAX_DATE}.")
         if data.get("from") and data.get("to") and data["from"] > data["to"]:
             self.add_error("to", "The end of the range comes before its start.")
         return data

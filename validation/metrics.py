@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, Field, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -219,15 +219,15 @@ def velocity_by_week(org: Organization, *, weeks: int = 12, area: str | None = N
     }
     evidence: dict[date, dict[str, int]] = {}
     if area:
-        for row in (_evidence(org, window, area).annotate(week=week_of("evidence_at"))
-                    .values("week", "source").order_by("week").annotate(n=Count("id"))):
-            evidence.setdefault(row["week"].date(), {})[row["source"]] = row["n"]
+        for group in (_evidence(org, window, area).annotate(week=week_of("evidence_at"))
+                      .values("week", "source").order_by("week").annotate(n=Count("id"))):
+            evidence.setdefault(group["week"].date(), {})[group["source"]] = group["n"]
     else:
         evidence = _evidence_per_week(org, mondays)
 
     result = []
     for monday in mondays:
-        row = decisions.get(monday, {})
+        row: Any = decisions.get(monday, {})
         validated, invalidated = row.get("validated", 0), row.get("invalidated", 0)
         result.append({
             "week_start": monday,
@@ -258,7 +258,7 @@ def _evidence_per_week(org: Organization, mondays: list[date]) -> dict[date, dic
     adapt, quote = connection.ops.adapt_datetimefield_value, connection.ops.quote_name
     weeks = ", ".join(["(%s, %s, %s)"] * len(mondays))
     sources = ", ".join(["(%s)"] * len(SOURCES))
-    column = {name: quote(Evidence._meta.get_field(name).column)
+    column = {name: quote(str(cast(Field, Evidence._meta.get_field(name)).column))
               for name in ("organization", "source", "evidence_at")}
     sql = (f"WITH w(i, lo, hi) AS (VALUES {weeks}), s(source) AS (VALUES {sources}) "  # noqa: S608
            f"SELECT w.i, s.source, (SELECT COUNT(*) FROM {quote(Evidence._meta.db_table)} e "

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
+from typing import Any
 
 DAY = timedelta(days=1)
 SPAN = timedelta(days=730)
@@ -186,6 +187,7 @@ def _evidence_row(rng: random.Random, pk: int, org_id: int, source: str, stated_
         if occurred_at > end:
             occurred_at = stated_at + (end - stated_at) * rng.random()
     company = rng.choice(COMPANIES)
+    row: tuple[Any, ...]
     if source == "interview":
         row = (pk, org_id, source, occurred_at, f"Interviewee {pk % 997}", company,
                rng.choice(SEGMENTS), rng.choice(NOTES), rng.choice(QUOTES), "", "", None, "", "",

@@ -59,7 +59,7 @@ def model_copy_load(data: DataSet) -> dict[str, float]:
     for model, columns, attribute in TABLES:
         started = time.perf_counter()
         fields = [field for field in model._meta.concrete_fields if not field.generated]
-        names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        names = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
         sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
         prepare = [(field.pre_save, field.get_db_prep_save) for field in fields]
         with transaction.atomic(), connection.cursor() as cursor, cursor.copy(sql) as copy:
@@ -84,7 +84,7 @@ def orm_load(data: DataSet) -> dict[str, float]:
         rows = getattr(data, attribute)
         with transaction.atomic():
             for chunk in _chunks(rows, ORM_BATCH):
-                model.objects.bulk_create(_instances(model, columns, chunk))
+                model._default_manager.bulk_create(_instances(model, columns, chunk))
         seconds[attribute] = time.perf_counter() - started
     reset_sequences(*(model for model, _, _ in TABLES))
     return seconds

@@ -99,7 +99,7 @@ def forget_queue(queue: str) -> None:
     """Delete the private queue and kombu's bindings for it from Redis."""
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(str(settings.REDIS_URL))
     try:
         client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     finally:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import psycopg
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from psycopg.conninfo import make_conninfo
 
 from core.db import interpolated_percentile
 from core.models import Organization
@@ -74,7 +76,8 @@ def _admin_connection(dbname: str = "postgres") -> psycopg.Connection[Any]:
     sd = connections["default"].settings_dict
     params = {"dbname": dbname, "user": sd.get("USER"), "password": sd.get("PASSWORD"),
               "host": sd.get("HOST"), "port": sd.get("PORT")}
-    return psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True)
+    conninfo = make_conninfo(**{key: value for key, value in params.items() if value})
+    return psycopg.connect(conninfo, autocommit=True)
 
 
 @contextmanager
@@ -134,7 +137,7 @@ def measure_load(data: DataSet, log: Callable[[str], None]) -> dict[str, Any]:
     for name, loader in LOADERS:
         load.truncate()
         load.maintenance("CHECKPOINT")
-        timings[name], tables[name] = _seconds(lambda loader=loader: loader(data))
+        timings[name], tables[name] = _seconds(partial(loader, data))
         log(f"load {name}: {timings[name]:.1f} s "
             f"({', '.join(f'{table} {s:.1f} s' for table, s in tables[name].items())})")
     load.maintenance("VACUUM ANALYZE")
@@ -258,7 +261,7 @@ def measure_incremental(data: DataSet, tries: int, seed: int) -> dict[str, Any]:
     floor = []
     with connection.cursor() as cursor:
         for pk in picks[WARMUP_TRIES:]:
-            seconds, _ = _seconds(lambda pk=pk: cursor.execute(floors.ONE_HYPOTHESIS, {"id": pk}))
+            seconds, _ = _seconds(partial(cursor.execute, floors.ONE_HYPOTHESIS, {"id": pk}))
             floor.append(seconds * 1000)
         cursor.execute(NOTIFY_TRIGGER)
     latencies = []
@@ -269,7 +272,7 @@ def measure_incremental(data: DataSet, tries: int, seed: int) -> dict[str, Any]:
                 expected = Hypothesis.objects.values_list("evidence_count", flat=True).get(pk=pk) + 1
                 committed: list[float] = []
                 with transaction.atomic():
-                    transaction.on_commit(lambda marks=committed: marks.append(time.perf_counter()))
+                    transaction.on_commit(partial(_mark, committed))
                     services.interview_log(organization=org, user=None, interviewee="Benchmark",
                                            company="Bench",
                                            occurred_at=timezone.now() - timedelta(seconds=1),
@@ -283,6 +286,10 @@ def measure_incremental(data: DataSet, tries: int, seed: int) -> dict[str, Any]:
     return {"hypotheses": len(data.hypotheses), "evidence": len(data.evidence),
             **_percentiles_ms(latencies),
             "floor_p50_ms": floor_ms["p50_ms"], "floor_p95_ms": floor_ms["p95_ms"]}
+
+
+def _mark(marks: list[float]) -> None:
+    marks.append(time.perf_counter())
 
 
 def _wait_for_notification(listener: psycopg.Connection[Any], payload: str,
@@ -311,7 +318,7 @@ def run(options: Options) -> dict[str, Any]:
 
     with bench_database(options.keep, log) as (database, url):
         report["database"] = database
-        report["postgresql"] = connection.pg_version
+        report["postgresql"] = floors.run("SHOW server_version")[0][0].split()[0]
         now = load.now_rounded()
         seconds, full = _seconds(lambda: generate(options.scale, now=now, seed=options.seed))
         log(f"generated {full.counts()} in {seconds:.1f} s")
