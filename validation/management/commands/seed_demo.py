@@ -24,7 +24,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {org.name}: {org.hypotheses.count()} hypotheses, "
                 f"{org.evidence.count()} pieces of evidence."))
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<12} {user.role:<7} {user.first_name} "
                               f"{user.last_name}, {user.title}")
