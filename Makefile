@@ -50,7 +50,7 @@ bench: install
 
 # 60 s of load on gunicorn + a Celery worker, in a PostgreSQL database of its own on the server
 # of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), Redis from REDIS_URL
-# (default redis://127.0.0.1:6379/11). docs/readme/reliability.md has the figures.
+# (default redis://127.0.0.1:6379/11). README.md, "Reliability", has the figures.
 loadtest: install
 	PY=$(PY) scripts/loadtest $(LOADTEST_ARGS)
 

@@ -16,7 +16,7 @@ end, and never touches the configured database:
    evidence is in the database, and time how long after the run `verify_metrics` reports
    zero mismatches (the derived values have caught up).
 
-The figures and how to read them are in docs/readme/reliability.md.
+The figures and how to read them are in README.md, "Reliability".
 """
 
 from __future__ import annotations

@@ -112,3 +112,16 @@ def test_docker_compose_services_run_real_entry_points():
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://redis:6379")
+
+
+def test_every_environment_variable_the_settings_read_is_documented_in_the_readme():
+    """The README's configuration table names each variable core/settings.py reads."""
+    import re
+
+    settings = (ROOT / "core" / "settings.py").read_text()
+    read = set(re.findall(r'\b(?:env_\w+|database_config)\(\s*"([A-Z][A-Z0-9_]+)"', settings))
+    assert {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "EMAIL_URL"} <= read
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    assert read - documented == set(), "add these to README.md, Configuration"

@@ -251,7 +251,7 @@ def _evidence_per_week(org: Organization, mondays: list[date]) -> dict[date, dic
     evidence_at) index, between week boundaries computed here in the organization's zone:
     the database neither converts every row to local time nor hashes it into a group. For an
     organization with 400,000 pieces of evidence over two years this is about three times
-    faster than grouping by TruncWeek (docs/readme/engine.md has the measurements).
+    faster than grouping by TruncWeek (README.md, "Cycle-time engine", has the measurements).
     """
     bounds = [local_midnight(org, monday) for monday in mondays]
     bounds.append(local_midnight(org, mondays[-1] + timedelta(days=7)))

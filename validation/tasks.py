@@ -37,7 +37,7 @@ def recompute_hypotheses_task(hypothesis_ids: list[int]) -> int:
     return engine.recompute_hypotheses(hypothesis_ids)
 
 
-# Far longer than any reconcile (1.5 s at a million evidence rows, docs/readme/engine.md),
+# Far longer than any reconcile (1.5 s at a million evidence rows, README.md "Benchmark"),
 # and shorter than the broker's visibility timeout, so that a reconcile redelivered after its
 # worker died is not turned away by its own stale lock.
 RECONCILE_LOCK_SECONDS = min(15 * 60, settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2)

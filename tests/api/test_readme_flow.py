@@ -1,4 +1,4 @@
-"""The README's API walk-through (docs/readme/api.md), end to end: once through the API client
+"""The README's API walk-through (its "REST API" section), end to end: once through the API client
 with the metrics checked against hand-computed values, and once exactly as written — its curl
 commands run by bash against a live server holding the demo."""
 
@@ -19,7 +19,7 @@ from validation.models import Hypothesis
 
 from .conftest import at
 
-README = Path(__file__).resolve().parents[2] / "docs" / "readme" / "api.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 API = "/api/v1"
 
 
@@ -92,7 +92,9 @@ def test_the_readme_flow_gives_the_hand_computed_metrics(demo_member):
 
 def readme_script(base_url: str) -> str:
     """The README's bash blocks, pointed at `base_url` instead of http://127.0.0.1:8000."""
-    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(), re.S)
+    section = re.search(r"^## REST API\n(.*?)^## ", README.read_text(), re.S | re.M)
+    assert section, "README.md has a REST API section"
+    blocks = re.findall(r"```bash\n(.*?)```", section.group(1), re.S)
     assert len(blocks) >= 2, "the walk-through and the logout"
     return "\n".join(blocks).replace("http://127.0.0.1:8000", base_url)
 

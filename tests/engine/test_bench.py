@@ -1,5 +1,5 @@
 """`manage.py bench` runs (at a tiny scale) and refuses SQLite. The benchmark's figures are
-not asserted here: it is a command, not a timed test (docs/readme/engine.md)."""
+not asserted here: it is a command, not a timed test (README.md, "Benchmark")."""
 
 from __future__ import annotations
 

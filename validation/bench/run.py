@@ -1,5 +1,5 @@
 """The benchmark: each operation of the cycle-time engine beside a floor timed in the same run
-on the same data (see docs/readme/engine.md for the targets and the measured figures).
+on the same data (see README.md, "Cycle-time engine", for the targets and the measured figures).
 
 It works in a database of its own (`proofloop_bench_<pid>`) created on the PostgreSQL server
 of DATABASE_URL, migrated, and dropped at the end; it never touches the configured database.
