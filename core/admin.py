@@ -1,6 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 
-from .models import Membership, Organization
+from .models import Invitation, Membership, Organization
 
 
 class MembershipInline(admin.TabularInline):
@@ -23,3 +27,20 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "digest_subscribed", "organization"]
     search_fields = ["user__username", "user__email", "organization__name"]
     autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent, resent and withdrawn from the organization's Members page
+    (core/invitations.py sends the email); here they are looked up."""
+
+    list_display = ["email", "organization", "role", "state", "invited_by", "created_at",
+                    "expires_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["email", "organization__name"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -13,11 +13,13 @@ from django.db import transaction
 
 from . import engine
 from .models import (
+    DigestDelivery,
     Evidence,
     EvidenceLink,
     Experiment,
     Hypothesis,
     HypothesisStatusChange,
+    ImportJob,
     Interview,
     ProductArea,
     SalesCall,
@@ -144,3 +146,31 @@ class HypothesisStatusChangeAdmin(admin.ModelAdmin):
                     "changed_at"]
     list_filter = ["to_status", "organization"]
     raw_id_fields = ["hypothesis", "changed_by"]
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """Records of background work, kept for support: readable and deletable, never edited here
+    (their tasks own their state)."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(RecordAdmin):
+    list_display = ["week_start", "organization", "email", "status", "attempts", "sent_at"]
+    list_filter = ["status", "organization", "week_start"]
+    search_fields = ["email", "user__username"]
+    date_hierarchy = "week_start"
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(RecordAdmin):
+    list_display = ["id", "organization", "kind", "filename", "status", "processed_rows",
+                    "total_rows", "created_count", "row_error_count", "created_by", "created_at"]
+    list_filter = ["status", "kind", "organization"]
+    search_fields = ["filename"]
+    exclude = ["content"]

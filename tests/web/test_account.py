@@ -86,6 +86,14 @@ def test_invalid_settings_are_refused(client_as, team, field, value, message):
     assert team.org.name == "Acme" and team.org.stale_after_days == 14
 
 
+def test_a_refused_change_leaves_the_page_around_the_form_as_stored(client_as, team):
+    response = client_as("owner").post(reverse("org-settings", args=["acme"]),
+                                       settings_data(name="Zeta Corp", stale_after_days="0"))
+    assert response.status_code == 200
+    assert response.wsgi_request.org.name == "Acme"  # the top bar, the title
+    assert 'value="Zeta Corp"' in response.content.decode()  # the form keeps what was typed
+
+
 def test_a_member_cannot_change_the_settings(client_as, team):
     assert client_as("member").post(reverse("org-settings", args=["acme"]),
                                     settings_data()).status_code == 403
