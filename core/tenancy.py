@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
 from .models import Membership
 
 
-def membership_or_404(user: object, slug: str) -> Membership:
+def membership_or_404(user: User | AnonymousUser, slug: str) -> Membership:
     """The user's membership of the organization `slug`, its organization joined in.
 
     Raises Http404 when the organization does not exist *or* the user is not a member, so
     that existence never leaks to outsiders.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         raise Http404("No such organization.")
     membership = (Membership.objects.select_related("organization")
                   .filter(user=user, organization__slug=slug).first())

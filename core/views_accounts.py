@@ -172,7 +172,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 # --- another organization ---------------------------------------------------------------------
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_new(request: HttpRequest) -> HttpResponse:
+def organization_new(request: AuthedRequest) -> HttpResponse:
     """A signed-in user starts an organization of their own; they become its owner."""
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

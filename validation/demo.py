@@ -226,6 +226,14 @@ def _when(rng: random.Random, start: datetime, low_days: float, high_days: float
     return min(moment.replace(second=0, microsecond=0), now - timedelta(hours=1))
 
 
+def _first_set(*moments: datetime | None) -> datetime:
+    """The first of `moments` that is set: every piece of demo evidence has one."""
+    for moment in moments:
+        if moment is not None:
+            return moment
+    raise ValueError("Demo evidence without any time.")
+
+
 def demo_exists() -> bool:
     return Organization.objects.filter(slug=DEMO_SLUG).exists()
 
@@ -270,7 +278,7 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
                                 owner=owners[index % len(owners)], stated_at=stated_at,
                                 created_by=users[Role.ADMIN])
         items = _evidence_for(rng, org, hypothesis, now, pace, stale=index % 6 == 5)
-        last = max([e.occurred_at or e.concluded_at or e.started_at for e, _ in items],
+        last = max([_first_set(e.occurred_at, e.concluded_at, e.started_at) for e, _ in items],
                    default=stated_at)
         if outcome != Status.OPEN:
             decided_at = _when(rng, max(last, stated_at), 1, 9 * pace, now)
@@ -288,6 +296,8 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
             organization=org, hypothesis=hypothesis, from_status="", to_status=Status.OPEN,
             changed_by=users[Role.ADMIN], changed_at=hypothesis.stated_at))
         if hypothesis.status != Status.OPEN:
+            if hypothesis.decided_at is None:  # set above together with the decided status
+                raise ValueError(f"Decided demo hypothesis {hypothesis.title!r} has no decision time.")
             changes.append(HypothesisStatusChange(
                 organization=org, hypothesis=hypothesis, from_status=Status.OPEN,
                 to_status=hypothesis.status, decided_at=hypothesis.decided_at,
@@ -301,7 +311,7 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
     return org
 
 
-def _decision_note(status: str) -> str:
+def _decision_note(status: Status) -> str:
     return {
         Status.VALIDATED: "Evidence is consistent across interviews and the experiment; "
                           "shipping to everyone.",
@@ -334,7 +344,7 @@ def _evidence_for(rng: random.Random, org: Organization, hypothesis: Hypothesis,
                       rng.choice([Stance.SUPPORTS, Stance.REFUTES])))
     if stale:  # nothing new for weeks
         items = [(e, s) for e, s in items
-                 if (e.occurred_at or e.started_at) < now - timedelta(days=25)]
+                 if _first_set(e.occurred_at, e.started_at) < now - timedelta(days=25)]
     return items
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -72,9 +72,9 @@ def _record_status(hypothesis: Hypothesis, *, from_status: str, user: Any, note:
 
 
 @transaction.atomic
-def hypothesis_create(*, organization: Organization, user: AbstractBaseUser | None, title: str,
+def hypothesis_create(*, organization: Organization, user: User | None, title: str,
                       statement: str, success_criteria: str = "",
-                      area: ProductArea | None = None, owner: AbstractBaseUser | None = None,
+                      area: ProductArea | None = None, owner: User | None = None,
                       stated_at: datetime | None = None) -> Hypothesis:
     hypothesis = Hypothesis(
         organization=organization, title=title, statement=statement,
@@ -103,7 +103,7 @@ def hypothesis_update(*, hypothesis: Hypothesis, **changes: Any) -> Hypothesis:
 
 
 @transaction.atomic
-def hypothesis_decide(*, hypothesis: Hypothesis, user: AbstractBaseUser | None, status: str,
+def hypothesis_decide(*, hypothesis: Hypothesis, user: User | None, status: str,
                       decided_at: datetime | None = None, note: str = "") -> Hypothesis:
     """Validate, invalidate or abandon an open hypothesis."""
     hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
@@ -123,7 +123,7 @@ def hypothesis_decide(*, hypothesis: Hypothesis, user: AbstractBaseUser | None, 
 
 
 @transaction.atomic
-def hypothesis_reopen(*, hypothesis: Hypothesis, user: AbstractBaseUser | None,
+def hypothesis_reopen(*, hypothesis: Hypothesis, user: User | None,
                       note: str = "") -> Hypothesis:
     """Reopen a decided hypothesis; its earlier decision stays in the status history."""
     hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
@@ -175,7 +175,7 @@ def links_validate(organization: Organization, source: str,
 
 
 @transaction.atomic
-def evidence_log(*, organization: Organization, user: AbstractBaseUser | None, source: str,
+def evidence_log(*, organization: Organization, user: User | None, source: str,
                  links: Sequence[LinkSpec] = (), **fields: Any) -> Evidence:
     """Record an interview, a sales call or an experiment, linked to hypotheses."""
     evidence = PROXY_BY_SOURCE[Source(source)](

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from celery import shared_task
 from celery.signals import task_postrun, task_prerun
@@ -20,7 +20,20 @@ from .csvio.jobs import import_run
 
 logger = logging.getLogger("proofloop.engine")
 
-RETRY = {
+
+class RetryOptions(TypedDict, total=False):
+    """The retry options every task but deliver_digest takes, as shared_task's keywords."""
+
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: bool | int
+    retry_backoff_max: int
+    retry_jitter: bool
+    max_retries: int | None
+    acks_late: bool
+    reject_on_worker_lost: bool
+
+
+RETRY: RetryOptions = {
     "autoretry_for": (DatabaseError,),
     "retry_backoff": 2,
     "retry_backoff_max": 120,

@@ -160,6 +160,8 @@ def _write_hypotheses(org: Organization, user: Any, records: list[_HypothesisRec
                                               to_status=Status.OPEN, changed_by=user,
                                               changed_at=h.stated_at))
         if h.status != Status.OPEN:
+            if h.decided_at is None:  # Hypothesis.clean() requires it of a decided hypothesis
+                raise ValueError(f"Decided hypothesis {h.title!r} has no decision time.")
             changes.append(HypothesisStatusChange(
                 organization=org, hypothesis=h, from_status=Status.OPEN, to_status=h.status,
                 decided_at=h.decided_at, note=h.decision_note, changed_by=user,
@@ -283,6 +285,7 @@ def import_rows(*, organization: Organization, user: AbstractBaseUser | None, ki
     # Cells without an offset are local times of the organization, as on its pages.
     with timezone.override(organization.tz):
         for done, (line, row) in enumerate(parsed.rows, start=1):
+            record: _HypothesisRecord | _EvidenceRecord | None
             if kind == Kind.HYPOTHESES:
                 record, row_errors = _validate_hypothesis(organization, creator, line, row)
             else:

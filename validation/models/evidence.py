@@ -272,7 +272,7 @@ class Evidence(models.Model):
 
 class Interview(Evidence):
     SOURCE = Source.INTERVIEW
-    objects = EvidenceManager(Source.INTERVIEW)
+    objects: ClassVar[EvidenceManager] = EvidenceManager(Source.INTERVIEW)
 
     class Meta:
         proxy = True
@@ -280,7 +280,7 @@ class Interview(Evidence):
 
 class SalesCall(Evidence):
     SOURCE = Source.SALES_CALL
-    objects = EvidenceManager(Source.SALES_CALL)
+    objects: ClassVar[EvidenceManager] = EvidenceManager(Source.SALES_CALL)
 
     class Meta:
         proxy = True
@@ -289,7 +289,7 @@ class SalesCall(Evidence):
 
 class Experiment(Evidence):
     SOURCE = Source.EXPERIMENT
-    objects = EvidenceManager(Source.EXPERIMENT)
+    objects: ClassVar[EvidenceManager] = EvidenceManager(Source.EXPERIMENT)
 
     class Meta:
         proxy = True

@@ -32,6 +32,10 @@ class Status(models.TextChoices):
 DECIDED_STATUSES = (Status.VALIDATED, Status.INVALIDATED)
 
 
+# Since when a hypothesis has been idle: its last counted evidence time, or `stated_at` if none.
+IDLE_SINCE = Coalesce(F("last_evidence_at"), F("stated_at"))
+
+
 class HypothesisQuerySet(OrgQuerySet["Hypothesis"]):
     def open(self) -> HypothesisQuerySet:
         return self.filter(status=Status.OPEN)
@@ -42,12 +46,12 @@ class HypothesisQuerySet(OrgQuerySet["Hypothesis"]):
 
     def with_idle_since(self) -> HypothesisQuerySet:
         """Annotate `idle_since`: the last counted evidence time, or `stated_at` if none."""
-        return self.annotate(idle_since=Coalesce(F("last_evidence_at"), F("stated_at")))
+        return self.annotate(idle_since=IDLE_SINCE)
 
     def stale(self, *, stale_after_days: int, now: datetime | None = None) -> HypothesisQuerySet:
         """Open hypotheses idle for longer than `stale_after_days`."""
         cutoff = (now or timezone.now()) - timedelta(days=stale_after_days)
-        return self.open().with_idle_since().filter(idle_since__lt=cutoff)
+        return self.open().annotate(idle_since=IDLE_SINCE).filter(idle_since__lt=cutoff)
 
 
 class Hypothesis(models.Model):
@@ -124,8 +128,9 @@ class Hypothesis(models.Model):
                 f"the hypothesis was stated ({local_time(self.stated_at, self._org())}).")
         if self.area_id and self.area and self.area.organization_id != self.organization_id:
             errors.setdefault("area", []).append("This area belongs to another organization.")
-        if self.owner_id and self.organization_id and not self.owner.memberships.filter(
-                organization_id=self.organization_id).exists():
+        if (self.owner_id and self.organization_id and self.owner is not None
+                and not self.owner.memberships.filter(
+                    organization_id=self.organization_id).exists()):
             errors.setdefault("owner", []).append(
                 f"{self.owner.get_username()} is not a member of this organization.")
         raise_if(errors)

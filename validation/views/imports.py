@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -68,7 +68,7 @@ def import_detail(request: OrgRequest, pk: int) -> HttpResponse:
 
 @org_view(Role.VIEWER)
 @require_GET
-def import_template(request: OrgRequest, kind: str) -> HttpResponse:
+def import_template(request: OrgRequest, kind: str) -> HttpResponseBase:
     if kind not in Kind.values:
         return redirect("import-new", slug=request.org.slug)
     response = StreamingHttpResponse(template_lines(kind), content_type="text/csv; charset=utf-8")
