@@ -87,9 +87,7 @@ def _rate(validated: int, invalidated: int) -> float | None:
 
 # --- populations ------------------------------------------------------------------------------
 def _hypotheses(org: Organization, area: str | None) -> HypothesisQuerySet:
-    # for_org() is declared to return OrgQuerySet[M]; on Hypothesis.objects it is the model's
-    # HypothesisQuerySet (filter() keeps the queryset class).
-    queryset = cast(HypothesisQuerySet, Hypothesis.objects.for_org(org))
+    queryset = Hypothesis.objects.for_org(org)
     return queryset.filter(area__name__iexact=area) if area else queryset
 
 

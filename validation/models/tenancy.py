@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -15,7 +15,7 @@ M = TypeVar("M", bound=models.Model)
 
 
 class OrgQuerySet(models.QuerySet[M]):
-    def for_org(self, organization: Any) -> OrgQuerySet[M]:
+    def for_org(self, organization: Any) -> Self:
         """The rows of `organization` (an Organization or its id), and no other."""
         return self.filter(organization=organization)
 

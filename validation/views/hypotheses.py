@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -28,7 +28,6 @@ from validation.models import (
     Source,
     Status,
 )
-from validation.models.hypotheses import HypothesisQuerySet
 
 from .base import OrgRequest, apply_errors, csv_response, org_view, paginate
 
@@ -87,7 +86,7 @@ def _filtered(request: OrgRequest) -> tuple[HypothesisFilterForm, dict[str, Any]
     owners = [(m.get_username(), m.get_full_name() or m.get_username()) for m in members]
     filters = HypothesisFilterForm(request.GET, areas=_area_names(org), owners=owners)
     data = filters.cleaned_data if filters.is_valid() else {}
-    hypotheses = cast(HypothesisQuerySet, Hypothesis.objects.for_org(org))
+    hypotheses = Hypothesis.objects.for_org(org)
     queryset = hypotheses.select_related("area", "owner").with_idle_since()
     if data.get("q"):
         queryset = queryset.filter(title__icontains=data["q"])
