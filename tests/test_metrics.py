@@ -156,6 +156,19 @@ def test_stale_and_open_counts_follow_the_organizations_threshold():
     assert aging["stale"]["stale"] and aging["stale"]["idle_days"] == 20.0
     assert not aging["fresh"]["stale"] and aging["fresh"]["idle_days"] == 3.0
     assert [row["title"] for row in metrics.stale_hypotheses(org, now=now)] == ["stale"]
+    # The dashboard draws only the oldest: the same rows, cut after `limit`.
+    assert metrics.aging_open_hypotheses(org, now=now, limit=2) == [aging["stale"], aging["fresh"]]
+
+
+def test_stale_hypotheses_come_most_idle_first():
+    org = OrganizationFactory(stale_after_days=14)
+    now = at(2026, 6, 1)
+    for title, stated, idle in [("a", 60, 20), ("b", 30, 30), ("c", 90, 15), ("d", 90, 5)]:
+        h = HypothesisFactory(organization=org, stated_at=now - timedelta(days=stated), title=title)
+        Hypothesis.objects.filter(pk=h.pk).update(last_evidence_at=now - timedelta(days=idle))
+    stale = metrics.stale_hypotheses(org, now=now)
+    assert [(row["title"], row["idle_days"]) for row in stale] == [("b", 30.0), ("a", 20.0),
+                                                                   ("c", 15.0)]
 
 
 def test_velocity_trend_compares_the_last_four_weeks_with_the_four_before():

@@ -294,15 +294,31 @@ def open_counts(org: Organization, *, area: str | None = None,
 
 
 def aging_open_hypotheses(org: Organization, *, area: str | None = None,
-                          now: datetime | None = None) -> list[dict[str, Any]]:
-    """Each open hypothesis with its age and idle time in days, oldest first (one query)."""
+                          now: datetime | None = None,
+                          limit: int | None = None) -> list[dict[str, Any]]:
+    """Each open hypothesis with its age and idle time in days, oldest first (one query);
+    only the `limit` oldest when it is given."""
     now = now or timezone.now()
-    # annotate() in place (not with_idle_since()) so the type checker sees the field.
-    rows = (_hypotheses(org, area).open().annotate(idle_since=IDLE_SINCE)
-            .order_by("stated_at", "id")
-            .values("id", "title", "stated_at", "idle_since", "evidence_count",
-                    "owner__username", "area__name"))
+    queryset = _hypotheses(org, area).open().order_by("stated_at", "id")
+    return _open_rows(org, queryset, now, limit=limit)
+
+
+def stale_hypotheses(org: Organization, *, area: str | None = None,
+                     now: datetime | None = None) -> list[dict[str, Any]]:
+    """The stale open hypotheses, most idle first (one query)."""
+    now = now or timezone.now()
+    queryset = (_hypotheses(org, area).stale(stale_after_days=org.stale_after_days, now=now)
+                .order_by(IDLE_SINCE.asc(), "id"))
+    return _open_rows(org, queryset, now)
+
+
+def _open_rows(org: Organization, queryset: QuerySet[Hypothesis], now: datetime, *,
+               limit: int | None = None) -> list[dict[str, Any]]:
+    """The rows of aging_open_hypotheses() for the open hypotheses of `queryset`, the first
+    `limit` of them when it is given."""
     stale_after = timedelta(days=org.stale_after_days)
+    rows = queryset.values("id", "title", "stated_at", "evidence_count", "owner__username",
+                           "area__name", idle=IDLE_SINCE)[:limit]
     return [{
         "id": row["id"],
         "title": row["title"],
@@ -311,16 +327,9 @@ def aging_open_hypotheses(org: Organization, *, area: str | None = None,
         "stated_at": row["stated_at"],
         "evidence_count": row["evidence_count"],
         "age_days": _days((now - row["stated_at"]).total_seconds()),
-        "idle_days": _days((now - row["idle_since"]).total_seconds()),
-        "stale": now - row["idle_since"] > stale_after,
+        "idle_days": _days((now - row["idle"]).total_seconds()),
+        "stale": now - row["idle"] > stale_after,
     } for row in rows]
-
-
-def stale_hypotheses(org: Organization, *, area: str | None = None,
-                     now: datetime | None = None) -> list[dict[str, Any]]:
-    """The stale open hypotheses, most idle first."""
-    rows = [row for row in aging_open_hypotheses(org, area=area, now=now) if row["stale"]]
-    return sorted(rows, key=lambda row: row["idle_days"], reverse=True)
 
 
 def decisions(org: Organization, *, window: Window = Window(),

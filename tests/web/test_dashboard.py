@@ -86,6 +86,37 @@ def test_every_chart_is_drawn_with_data(member_client, team, decided, ago):
         assert "bdata" not in json.dumps(data), chart
 
 
+def test_the_aging_chart_draws_the_oldest_open_hypotheses_and_links_to_the_rest(
+        member_client, team, decided, ago):
+    from validation.views.dashboard import AGING_LIMIT
+
+    open_count = AGING_LIMIT + 3
+    for days in range(open_count):  # "Open 0" is the newest, the last one the oldest
+        services.hypothesis_create(organization=team.org, user=team.member, title=f"Open {days}",
+                                   statement="…", stated_at=ago(40 + days))
+    response = member_client.get(reverse("dashboard", args=["acme"]))
+    drawn = [title for trace in figure(response, "aging")["data"] for title in trace["text"]]
+    assert sorted(drawn) == sorted(f"Open {days}" for days in range(3, open_count))
+    html = response.content.decode()
+    assert f"Age of the {AGING_LIMIT} oldest of {open_count} open hypotheses" in html
+    link = re.search(r'<a href="([^"]+)">All (\d+) open hypotheses, oldest first', html)
+    assert link and int(link.group(2)) == open_count
+    listed = member_client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    titles = re.findall(r'class="table__title" href="[^"]+">([^<]+)</a>', listed)
+    # Every open hypothesis, oldest first; the decided one is not among them.
+    assert titles == [f"Open {days}" for days in reversed(range(open_count))]
+
+
+def test_a_short_aging_chart_draws_every_open_hypothesis_without_a_link(
+        member_client, hypothesis_open, decided):
+    response = member_client.get(reverse("dashboard", args=["acme"]))
+    drawn = [title for trace in figure(response, "aging")["data"] for title in trace["text"]]
+    assert drawn == [hypothesis_open.title]
+    html = response.content.decode()
+    assert "Age of each open hypothesis against" in html
+    assert "open hypotheses, oldest first" not in html
+
+
 def test_the_area_and_dates_filter_the_figures(member_client, team, decided, ago,
                                                django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.http import HttpResponse
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,8 @@ from .base import OrgRequest, org_view
 
 DEFAULT_WEEKS = 12
 PRESET_WEEKS = (4, 12, 26, 52)
+# The aging chart draws the oldest open hypotheses, one row each; the list has the rest.
+AGING_LIMIT = 30
 
 
 class DashboardFilterForm(DateRangeForm):
@@ -68,6 +71,7 @@ class Chart:
     empty: str
     label: str
     wide: bool = False
+    more: tuple[str, str] | None = None  # (url, link text) to the rest of what it shows
 
 
 @org_view()
@@ -101,7 +105,8 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     current = comparison["current"]
     weeks = metrics.velocity_in_window(org, window=window, area=area)
     decided = metrics.decisions(org, window=window, area=area)
-    aging = metrics.aging_open_hypotheses(org, area=area, now=now)
+    counts = metrics.open_counts(org, area=area, now=now)
+    aging = metrics.aging_open_hypotheses(org, area=area, now=now, limit=AGING_LIMIT)
     trend = metrics.velocity_trend(org, area=area, end=window.end)
     has_evidence = any(sum(week["evidence"].values()) for week in weeks)
     has_decisions = any(week["decided"] + week["abandoned"] for week in weeks)
@@ -126,13 +131,15 @@ def dashboard(request: OrgRequest) -> HttpResponse:
               "No evidence in this range. Log an interview, a sales call or an experiment.",
               "Stacked bar chart of evidence per week by source"),
         Chart("aging", "Aging open hypotheses",
-              "Age of each open hypothesis against the cycle-time percentiles of this range; "
-              f"diamonds are stale (no new evidence for over {org.stale_after_days} days).",
+              f"{_aging_population(counts['open'])} against the cycle-time percentiles of this "
+              f"range; diamonds are stale (no new evidence for over {org.stale_after_days} "
+              "days).",
               charts.as_data(charts.aging_open_hypotheses(
                   aging, current, stale_after_days=org.stale_after_days, link=link))
               if aging else None,
               "No open hypotheses. State the next belief worth testing.",
-              "Dot plot of the age of each open hypothesis", wide=True),
+              "Dot plot of the age of each open hypothesis", wide=True,
+              more=_all_open_link(org, area, counts["open"])),
         Chart("ttfe", "Time to first evidence",
               "Median (p50) and p85 days from statement to the first counted evidence, for "
               "the hypotheses decided in this range.",
@@ -149,10 +156,27 @@ def dashboard(request: OrgRequest) -> HttpResponse:
     ]
     context.update({
         "comparison": comparison, "current": current, "previous": comparison["previous"],
-        "changes": comparison["changes"], "counts": metrics.open_counts(org, area=area, now=now),
+        "changes": comparison["changes"], "counts": counts,
         "trend": trend, "charts": chart_list,
     })
     return render(request, "validation/dashboard.html", context)
+
+
+def _aging_population(open_count: int) -> str:
+    if open_count > AGING_LIMIT:
+        return f"Age of the {AGING_LIMIT} oldest of {intcomma(open_count)} open hypotheses"
+    return "Age of each open hypothesis"
+
+
+def _all_open_link(org: Organization, area: str | None,
+                   open_count: int) -> tuple[str, str] | None:
+    """The hypotheses list, open ones oldest first, when the chart shows only some of them."""
+    if open_count <= AGING_LIMIT:
+        return None
+    query = QueryDict(mutable=True)
+    query.update({"status": "open", "sort": "age", **({"area": area} if area else {})})
+    url = f"{reverse('hypothesis-list', args=[org.slug])}?{query.urlencode()}"
+    return url, f"All {intcomma(open_count)} open hypotheses, oldest first"
 
 
 def _presets(request: OrgRequest, today: date, data: dict[str, Any]) -> list[dict[str, Any]]:
