@@ -8,10 +8,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from core.models import Organization
@@ -173,9 +174,8 @@ def _all_open_link(org: Organization, area: str | None,
     """The hypotheses list, open ones oldest first, when the chart shows only some of them."""
     if open_count <= AGING_LIMIT:
         return None
-    query = QueryDict(mutable=True)
-    query.update({"status": "open", "sort": "age", **({"area": area} if area else {})})
-    url = f"{reverse('hypothesis-list', args=[org.slug])}?{query.urlencode()}"
+    query = urlencode({"status": "open", "sort": "age", **({"area": area} if area else {})})
+    url = f"{reverse('hypothesis-list', args=[org.slug])}?{query}"
     return url, f"All {intcomma(open_count)} open hypotheses, oldest first"
 
 
