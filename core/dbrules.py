@@ -8,7 +8,11 @@
   SQLite, which forbids non-deterministic CHECKs, with triggers.
 
 Both are tested against the database in tests/test_database_rules.py. Note for SQLite: a later
-migration that makes Django rebuild one of these tables drops its triggers; those tests catch it.
+migration that makes Django rebuild one of these tables (adding or removing a CHECK constraint
+does) drops its triggers, and fails when another table's trigger names the rebuilt one; those
+tests catch it. Such a migration lists the rules with `sqlite_triggers="drop"` before the
+rebuilds and `sqlite_triggers="recreate"` after them (no-ops on PostgreSQL, whose constraints
+survive): the triggers are then lifted and put back, whichever way the migration runs.
 """
 
 from __future__ import annotations
@@ -26,8 +30,19 @@ class _VendorSQL(Operation):
     reduces_to_sql = False
     reversible = True
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(self, model_name: str, *, sqlite_triggers: str = "") -> None:
+        if sqlite_triggers not in ("", "drop", "recreate"):
+            raise ValueError(f"sqlite_triggers is 'drop' or 'recreate', not {sqlite_triggers!r}")
         self.model_name = model_name
+        # Around SQLite table rebuilds only (see the module's docstring): "drop" the rule's
+        # triggers, or "recreate" them; run backwards, each does the other.
+        self.sqlite_triggers = sqlite_triggers
+
+    def _options(self) -> dict[str, Any]:
+        return {"sqlite_triggers": self.sqlite_triggers} if self.sqlite_triggers else {}
+
+    def _sqlite_note(self) -> str:
+        return f" (SQLite: {self.sqlite_triggers} its triggers)" if self.sqlite_triggers else ""
 
     def state_forwards(self, app_label: str, state: Any) -> None:
         """These rules live in the database only; Django's model state is unchanged."""
@@ -37,7 +52,13 @@ class _VendorSQL(Operation):
         if not self.allow_migrate_model(schema_editor.connection.alias, model):
             return
         vendor = schema_editor.connection.vendor
-        statements = self.forwards_sql(vendor, model) if forwards else self.backwards_sql(vendor, model)
+        create = forwards
+        if self.sqlite_triggers:
+            if vendor != "sqlite":
+                return
+            # "recreate" creates them forwards and drops them backwards; "drop" the reverse.
+            create = forwards == (self.sqlite_triggers == "recreate")
+        statements = self.forwards_sql(vendor, model) if create else self.backwards_sql(vendor, model)
         for statement in statements:
             schema_editor.execute(statement, params=None)
 
@@ -59,15 +80,16 @@ class _VendorSQL(Operation):
 class SameOrganization(_VendorSQL):
     """The row's `field` must point at a row of the same organization."""
 
-    def __init__(self, model_name: str, field: str) -> None:
-        super().__init__(model_name)
+    def __init__(self, model_name: str, field: str, *, sqlite_triggers: str = "") -> None:
+        super().__init__(model_name, sqlite_triggers=sqlite_triggers)
         self.field = field
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        return self.__class__.__qualname__, [], {"model_name": self.model_name, "field": self.field}
+        return self.__class__.__qualname__, [], {"model_name": self.model_name, "field": self.field,
+                                                 **self._options()}
 
     def describe(self) -> str:
-        return f"Require {self.model_name}.{self.field} to be in the row's organization"
+        return f"Require {self.model_name}.{self.field} to be in the row's organization{self._sqlite_note()}"
 
     def _names(self, model: Any) -> tuple[str, str, str, str]:
         field = model._meta.get_field(self.field)
@@ -110,15 +132,16 @@ class SameOrganization(_VendorSQL):
 class NotInFuture(_VendorSQL):
     """Each of `fields` (instants) may not be later than the database's clock when written."""
 
-    def __init__(self, model_name: str, fields: list[str]) -> None:
-        super().__init__(model_name)
+    def __init__(self, model_name: str, fields: list[str], *, sqlite_triggers: str = "") -> None:
+        super().__init__(model_name, sqlite_triggers=sqlite_triggers)
         self.fields = list(fields)
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
-        return self.__class__.__qualname__, [], {"model_name": self.model_name, "fields": self.fields}
+        return self.__class__.__qualname__, [], {"model_name": self.model_name,
+                                                 "fields": self.fields, **self._options()}
 
     def describe(self) -> str:
-        return f"Refuse future instants in {self.model_name}.{', '.join(self.fields)}"
+        return f"Refuse future instants in {self.model_name}.{', '.join(self.fields)}{self._sqlite_note()}"
 
     def _columns(self, model: Any) -> list[tuple[str, str]]:
         table = model._meta.db_table

@@ -2,14 +2,21 @@
 person can act on, and by the database itself, whatever code path writes it."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from validation.models import Evidence, EvidenceLink, Experiment, Hypothesis, Interview
+from validation.models import (
+    Evidence,
+    EvidenceLink,
+    Experiment,
+    Hypothesis,
+    HypothesisStatusChange,
+    Interview,
+)
 
 from .factories import (
     AreaFactory,
@@ -235,3 +242,81 @@ def test_evidence_time_is_generated_by_the_database():
     assert times[running.pk] is None
     assert times[concluded.pk] == concluded.concluded_at
     assert Experiment.objects.count() == 2 and Interview.objects.count() == 1
+
+
+# --- instants between 1900-01-01T00:00:00Z and 9001-01-01T00:00:00Z (excluded) --------------------
+INSTANT_COLUMNS = [(Hypothesis, "stated_at"), (Hypothesis, "decided_at"),
+                   (HypothesisStatusChange, "decided_at"), (HypothesisStatusChange, "changed_at"),
+                   (Interview, "occurred_at"), (Experiment, "started_at"),
+                   (Experiment, "concluded_at")]
+
+
+@pytest.fixture
+def future_allowed():
+    """Lift the not-in-future rule, so that the range's upper bound is what refuses a write.
+    Requested before any row is written (PostgreSQL alters no table with pending deferred
+    checks); the test's rollback puts it back."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint "
+                           "WHERE conname LIKE '%%_not_in_future'")
+            statements = [f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'
+                          for table, name in cursor.fetchall()]
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                           "AND name LIKE '%not_in_future%'")
+            statements = [f'DROP TRIGGER "{name}"' for (name,) in cursor.fetchall()]
+        assert statements
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def row_with(model, field: str):
+    """A saved, valid row of `model` whose `field` is set (a decided hypothesis for
+    decided_at, a concluded experiment)."""
+    org = OrganizationFactory()
+    if model is HypothesisStatusChange:
+        hypothesis = HypothesisFactory(organization=org)
+        return HypothesisStatusChange.objects.create(
+            organization=org, hypothesis=hypothesis, from_status="open", to_status="validated",
+            decided_at=hypothesis.stated_at + timedelta(days=1))
+    if model is Hypothesis:
+        return HypothesisFactory(organization=org, status="validated",
+                                 decided_at=timezone.now() - timedelta(days=1))
+    factory = InterviewFactory if model is Interview else ExperimentFactory
+    return factory(organization=org)
+
+
+def moved(model, row, field: str, value) -> Callable[[], object]:
+    """An UPDATE that moves `field` to `value` (and, for an order rule, its partner with it)."""
+    partner = {"stated_at": "decided_at", "decided_at": "stated_at", "started_at": "concluded_at",
+               "concluded_at": "started_at"}.get(field) if model is not HypothesisStatusChange else None
+    changes = {field: value, **({partner: value} if partner else {})}
+    return lambda: model.objects.filter(pk=row.pk).update(**changes)
+
+
+@pytest.mark.parametrize(("model", "field"), INSTANT_COLUMNS,
+                         ids=[f"{m.__name__}.{f}" for m, f in INSTANT_COLUMNS])
+def test_an_instant_before_1900_is_refused_by_the_model_and_the_database(model, field):
+    row = row_with(model, field)
+    setattr(row, field, datetime(1899, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC))
+    with pytest.raises(ValidationError) as error:
+        row.full_clean()
+    assert "Use a date between 1900-01-01 and 9000-12-31." in messages(error.value, field)
+    refused_by_database(moved(model, row, field, datetime(1899, 12, 31, 23, 59, 59, 999_999,
+                                                          tzinfo=UTC)))
+    moved(model, row, field, datetime(1900, 1, 1, tzinfo=UTC))()  # the first instant is accepted
+    row.refresh_from_db()
+    assert getattr(row, field) == datetime(1900, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("model", "field"), INSTANT_COLUMNS,
+                         ids=[f"{m.__name__}.{f}" for m, f in INSTANT_COLUMNS])
+def test_the_database_refuses_an_instant_after_9000_even_where_the_future_is_allowed(
+        future_allowed, model, field):
+    row = row_with(model, field)
+    refused_by_database(moved(model, row, field, datetime(9001, 1, 1, tzinfo=UTC)))
+    last = datetime(9000, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    moved(model, row, field, last)()  # the last instant is accepted
+    row.refresh_from_db()
+    assert getattr(row, field) == last

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -47,6 +48,10 @@ DEMO_USERS = [
     DemoUser("demo-member", "Maya", "Patel", Role.MEMBER, "Product manager"),
     DemoUser("demo-viewer", "Victor", "Lang", Role.VIEWER, "CEO"),
 ]
+# The Django admin (/admin/) sees and edits every organization's data, so its rights belong to
+# a platform operator, not to a member of an organization: the demo's members are ordinary
+# users, and this account, a member of no organization, is the demo's only staff.
+DEMO_STAFF = DemoUser("demo-staff", "Sam", "Operator", "", "Platform staff (Django admin only)")
 
 # (area, title, statement, success criteria)
 HYPOTHESES = [
@@ -238,6 +243,31 @@ def demo_exists() -> bool:
     return Organization.objects.filter(slug=DEMO_SLUG).exists()
 
 
+def _demo_user(demo: DemoUser, *, staff: bool = False) -> Any:
+    """The demo user `demo` (created with the demo password if missing), with the platform
+    rights `staff` says — also when an earlier version of the demo gave it others."""
+    user, created = get_user_model().objects.get_or_create(
+        username=demo.username,
+        defaults={"first_name": demo.first_name, "last_name": demo.last_name,
+                  "email": f"{demo.username}@example.com"})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+    user.is_staff = user.is_superuser = staff
+    user.save()
+    return user
+
+
+@transaction.atomic
+def demo_staff_ensure() -> Any:
+    """Give the Django admin to `demo-staff` only: create it if missing, and take staff rights
+    from the demo's members (earlier demos made `demo-owner` a superuser). Returns demo-staff.
+    Idempotent; `seed_demo` runs it on every call."""
+    for demo in DEMO_USERS:
+        get_user_model().objects.filter(username=demo.username).update(is_staff=False,
+                                                                       is_superuser=False)
+    return _demo_user(DEMO_STAFF, staff=True)
+
+
 @transaction.atomic
 def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
     """Create the demo organization unless it exists; returns it."""
@@ -250,17 +280,10 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
                                       timezone="America/New_York")
     users = {}
     for demo in DEMO_USERS:
-        user, created = get_user_model().objects.get_or_create(
-            username=demo.username,
-            defaults={"first_name": demo.first_name, "last_name": demo.last_name,
-                      "email": f"{demo.username}@example.com",
-                      "is_staff": demo.role in (Role.OWNER, Role.ADMIN),
-                      "is_superuser": demo.role == Role.OWNER})
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save()
+        user = _demo_user(demo)
         Membership.objects.create(organization=org, user=user, role=demo.role)
         users[demo.role] = user
+    demo_staff_ensure()
     owners = [users[Role.OWNER], users[Role.ADMIN], users[Role.MEMBER]]
     areas = {name: ProductArea.objects.create(organization=org, name=name)
              for name in ("Onboarding", "Pricing", "Collaboration", "Integrations")}

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from core.models import Organization
-from validation.api.serializers.fields import MAX_DATE, MIN_DATE
 from validation.models import (
     DEFAULT_STRENGTH,
     ExperimentKind,
@@ -24,6 +24,14 @@ from validation.models import (
     Stance,
     Status,
     Strength,
+)
+from validation.models.instants import (
+    FIRST_DAY,
+    LAST_DAY,
+    OUT_OF_RANGE_CODE,
+    OUT_OF_RANGE_MESSAGE,
+    localtime_or_utc,
+    validate_instant_in_range,
 )
 from validation.services import LinkSpec
 
@@ -37,7 +45,10 @@ def local_now_input() -> str:
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A date and time picked in the organization's time zone, never in the future."""
+    """A date and time picked in the organization's time zone, never in the future, within
+    the accepted range of instants (validation/models/instants.py)."""
+
+    default_validators = [validate_instant_in_range]
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.DateTimeInput(attrs={"type": "datetime-local"},
@@ -48,10 +59,22 @@ class LocalDateTimeField(forms.DateTimeField):
         # The browser's date picker greys out the future; the services refuse it anyway.
         return {**super().widget_attrs(widget), "max": local_now_input()}
 
+    def prepare_value(self, value: Any) -> Any:
+        # A saved instant as the local wall-clock time the input shows; one that has no local
+        # time (written around validation) in UTC rather than failing the page.
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return localtime_or_utc(value).replace(tzinfo=None)
+        return super().prepare_value(value)
+
     def to_python(self, value: Any) -> datetime | None:
         # Read in the local zone, handed on in UTC: the models' messages print instants as UTC.
         instant = super().to_python(value)
-        return instant.astimezone(UTC) if instant else None
+        if instant is None:
+            return None
+        try:
+            return instant.astimezone(UTC)
+        except OverflowError:  # a local time at an end of the calendar: out of range anyway
+            raise ValidationError(OUT_OF_RANGE_MESSAGE, code=OUT_OF_RANGE_CODE) from None
 
 
 def textarea(rows: int = 3, placeholder: str = "") -> forms.Textarea:
@@ -270,11 +293,8 @@ EVIDENCE_FORMS: dict[str, type[EvidenceForm]] = {
 
 def evidence_initial(evidence: Any, form_class: type[EvidenceForm]) -> dict[str, Any]:
     """The form's initial values from a saved evidence."""
-    values = {name: getattr(evidence, name) for name in form_class.base_fields}
-    for name, value in values.items():
-        if isinstance(value, datetime):
-            values[name] = timezone.localtime(value)
-    return values
+    # Instants as saved: LocalDateTimeField shows them in local time.
+    return {name: getattr(evidence, name) for name in form_class.base_fields}
 
 
 # --- filters --------------------------------------------------------------------------------
@@ -292,8 +312,8 @@ class DateRangeForm(ChoicesMixin, forms.Form):
         data = super().clean() or {}
         for name in ("from", "to"):
             # The API's bounds: the window arithmetic overflows near the ends of the calendar.
-            if data.get(name) and not MIN_DATE <= data[name] <= MAX_DATE:
-                self.add_error(name, f"Give a date between {MIN_DATE} and {MAX_DATE}.")
+            if data.get(name) and not FIRST_DAY <= data[name] <= LAST_DAY:
+                self.add_error(name, f"Give a date between {FIRST_DAY} and {LAST_DAY}.")
         if data.get("from") and data.get("to") and data["from"] > data["to"]:
             self.add_error("to", "The end of the range comes before its start.")
         return data

@@ -26,6 +26,7 @@ from validation.api.serializers.evidence import (
     InterviewInputSerializer,
     SalesCallInputSerializer,
 )
+from validation.api.serializers.fields import InstantField
 from validation.api.serializers.hypotheses import HypothesisInputSerializer
 from validation.models import (
     DEFAULT_STRENGTH,
@@ -74,7 +75,7 @@ class _DecisionColumns(serializers.Serializer):
     """A hypothesis row's decision, which the API sets through `decide` instead."""
 
     status = serializers.ChoiceField(choices=Status.choices, default=Status.OPEN)
-    decided_at = serializers.DateTimeField(required=False)
+    decided_at = InstantField(required=False)
     decision_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

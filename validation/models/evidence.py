@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 
 from validation.stats import ConversionStats, conversion_stats
 
+from .instants import instant_in_range_constraint, validate_instant_in_range
 from .tenancy import OrgQuerySet, check_not_in_future, local_time, raise_if
 
 
@@ -94,7 +95,8 @@ class Evidence(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices, editable=False)
 
     # Interviews and sales calls.
-    occurred_at = models.DateTimeField(null=True, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True,
+                                       validators=[validate_instant_in_range])
     # Interviews.
     interviewee = models.CharField(max_length=120, blank=True)
     company = models.CharField(max_length=120, blank=True)
@@ -111,8 +113,10 @@ class Evidence(models.Model):
     # Experiments.
     name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=16, choices=ExperimentKind.choices, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True,
+                                      validators=[validate_instant_in_range])
     concluded_at = models.DateTimeField(null=True, blank=True,
+                                        validators=[validate_instant_in_range],
                                         help_text="Empty while the experiment runs.")
     metric = models.CharField(max_length=120, blank=True)
     control_users = models.PositiveIntegerField(null=True, blank=True)
@@ -194,6 +198,9 @@ class Evidence(models.Model):
                 name="evidence_deal_value_not_negative",
                 violation_error_message="A deal value cannot be negative."),
             models.UniqueConstraint(fields=["id", "organization"], name="evidence_id_org_unique"),
+            instant_in_range_constraint("evidence", "occurred_at"),
+            instant_in_range_constraint("evidence", "started_at"),
+            instant_in_range_constraint("evidence", "concluded_at"),
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from .instants import instant_in_range_constraint, validate_instant_in_range
 from .tenancy import OrgQuerySet, check_not_in_future, local_time, raise_if
 
 SECONDS_PER_DAY = 86_400
@@ -66,9 +67,11 @@ class Hypothesis(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="owned_hypotheses")
     stated_at = models.DateTimeField(default=timezone.now,
+                                     validators=[validate_instant_in_range],
                                      help_text="When it was formulated; may be back-dated.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True,
+                                      validators=[validate_instant_in_range])
     decision_note = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -108,6 +111,8 @@ class Hypothesis(models.Model):
                 name="hypothesis_decided_after_stated",
                 violation_error_message="A hypothesis cannot be decided before it was stated."),
             models.UniqueConstraint(fields=["id", "organization"], name="hypothesis_id_org_unique"),
+            instant_in_range_constraint("hypothesis", "stated_at"),
+            instant_in_range_constraint("hypothesis", "decided_at"),
         ]
 
     def __str__(self) -> str:
@@ -181,11 +186,14 @@ class HypothesisStatusChange(models.Model):
                                    related_name="status_changes")
     from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Status.choices)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True,
+                                      validators=[validate_instant_in_range])
     note = models.TextField(blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
+    # Now, or (CSV import, demo) the statement or decision time the change records.
+    changed_at = models.DateTimeField(default=timezone.now,
+                                      validators=[validate_instant_in_range])
 
     objects: Any = OrgQuerySet.as_manager()
 
@@ -195,6 +203,8 @@ class HypothesisStatusChange(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(to_status__in=Status.values),
                                    name="status_change_to_valid"),
+            instant_in_range_constraint("status_change", "decided_at"),
+            instant_in_range_constraint("status_change", "changed_at"),
         ]
 
     def __str__(self) -> str:

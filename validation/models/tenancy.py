@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from core.dbrules import FUTURE_TOLERANCE
 
+from .instants import localtime_or_utc
+
 M = TypeVar("M", bound=models.Model)
 
 
@@ -28,11 +30,12 @@ def check_not_in_future(errors: dict[str, list[str]], field: str, value: datetim
 
 
 def local_time(instant: datetime, organization: Any) -> str:
-    """An instant as people of `organization` read it: "2026-03-16 10:00 Europe/Paris"."""
+    """An instant as people of `organization` read it: "2026-03-16 10:00 Europe/Paris" (in
+    UTC, and saying so, when that local time would fall off the calendar)."""
     zone = getattr(organization, "tz", None) if organization is not None else None
-    if zone is None:
-        return f"{instant.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M} {organization.timezone}"
+    local = localtime_or_utc(instant, zone or UTC)
+    name = organization.timezone if zone is not None and local.tzinfo is zone else "UTC"
+    return f"{local:%Y-%m-%d %H:%M} {name}"
 
 
 def raise_if(errors: dict[str, list[str]]) -> None:

@@ -1,21 +1,45 @@
-"""Template helpers for the web app: durations in days, accessible form fields, navigation."""
+"""Template helpers for the web app: local times, durations in days, accessible form fields,
+navigation."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from core.models import Membership
+from core.models import Invitation, Membership
+from validation.models.instants import localtime_or_utc
 from validation.views.base import LAST_ORG_SESSION_KEY
 
 register = template.Library()
+
+# Format characters of Django's `date` that already say the zone or the offset.
+ZONE_FORMATS = set("eOTZcrU")
+
+
+@register.filter(expects_localtime=False)
+def local(value: Any, arg: str | None = None) -> str:
+    """An instant in the active time zone (the organization's, on its pages), formatted as
+    Django's `|date:arg` formats it — but never failing: an instant whose local time falls off
+    the calendar (year 1 west of UTC, 9999 east of it; only one written around validation
+    can) is shown in UTC, marked so. Use it, not `|date`, for every instant of a row."""
+    if not isinstance(value, datetime) or timezone.is_naive(value):
+        return date_filter(value, arg)
+    zone = timezone.get_current_timezone()
+    shown = localtime_or_utc(value, zone)
+    text = date_filter(shown, arg)
+    fell_back_to_utc = shown.tzinfo is UTC and shown.tzinfo is not zone
+    if fell_back_to_utc and text and not ZONE_FORMATS & set(arg or ""):
+        text += " UTC"
+    return text
 
 
 def one_decimal(value: float) -> Decimal:
@@ -81,11 +105,14 @@ def field_input(field: BoundField) -> SafeString:
     return field.as_widget(attrs=attrs)
 
 
+TOPBAR_INVITATIONS = 5
+
+
 @register.inclusion_tag("includes/topbar.html", takes_context=True)
 def topbar(context: template.Context) -> dict[str, Any]:
-    """The top navigation: the user's organizations for the switcher (one query), and the
+    """The top navigation: the user's organizations for the switcher (one query), the
     organization the navigation and the Log menu point to — the page's own, else the one
-    used last, else the first."""
+    used last, else the first — and the invitations the user can answer (one query)."""
     request = context["request"]
     memberships = list(Membership.objects.filter(user=request.user).select_related("organization")
                        .order_by("organization__name"))
@@ -93,7 +120,14 @@ def topbar(context: template.Context) -> dict[str, Any]:
     if current is None and memberships:
         last = request.session.get(LAST_ORG_SESSION_KEY)
         current = next((m for m in memberships if m.organization.slug == last), memberships[0])
+    # The invitations to answer, on every page (one query): nobody joins without accepting.
+    # The menu lists the newest few; the home page lists them all.
+    invitations = list(Invitation.objects.pending_for(request.user)
+                       .select_related("organization", "invited_by")
+                       .order_by("-created_at", "-pk")[:TOPBAR_INVITATIONS + 1])
     return {"memberships": memberships, "current": current, "request": request,
+            "invitations": invitations[:TOPBAR_INVITATIONS],
+            "more_invitations": len(invitations) > TOPBAR_INVITATIONS,
             "in_org": getattr(request, "org", None) is not None,
             "section": context.get("section", "")}
 

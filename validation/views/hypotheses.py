@@ -212,7 +212,7 @@ def hypothesis_edit(request: OrgRequest, pk: int) -> HttpResponse:
             "title": hypothesis.title, "statement": hypothesis.statement,
             "success_criteria": hypothesis.success_criteria,
             "area": hypothesis.area.name if hypothesis.area else "",
-            "owner": hypothesis.owner_id, "stated_at": timezone.localtime(hypothesis.stated_at),
+            "owner": hypothesis.owner_id, "stated_at": hypothesis.stated_at,
         }, **kwargs)
     return render(request, "validation/hypotheses/form.html",
                   {"section": "hypotheses", "form": form, "hypothesis": hypothesis})

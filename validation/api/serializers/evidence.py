@@ -16,7 +16,7 @@ from validation.models import (
 )
 from validation.services import LinkSpec
 
-from .fields import MAX_COUNT, BlankAsNullChoiceField, username_of
+from .fields import MAX_COUNT, BlankAsNullChoiceField, InstantField, username_of
 
 EVIDENCE_OUTPUT_FIELDS = ["id", "hypotheses", "evidence_at", "created_by", "created_at",
                           "updated_at"]
@@ -88,7 +88,7 @@ class InterviewSerializer(EvidenceOutputSerializer):
 
 
 class InterviewInputSerializer(EvidenceInputSerializer):
-    occurred_at = serializers.DateTimeField(help_text="When it took place; not in the future.")
+    occurred_at = InstantField(help_text="When it took place; not in the future.")
     interviewee = serializers.CharField(max_length=120, required=False, allow_blank=True)
     company = serializers.CharField(max_length=120, required=False, allow_blank=True)
     segment = serializers.CharField(max_length=80, required=False, allow_blank=True)
@@ -106,7 +106,7 @@ class SalesCallSerializer(EvidenceOutputSerializer):
 
 
 class SalesCallInputSerializer(EvidenceInputSerializer):
-    occurred_at = serializers.DateTimeField(help_text="When it took place; not in the future.")
+    occurred_at = InstantField(help_text="When it took place; not in the future.")
     account = serializers.CharField(max_length=120)
     deal_stage = serializers.CharField(max_length=60, required=False, allow_blank=True)
     deal_value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
@@ -156,8 +156,8 @@ def _count(help_text: str) -> serializers.IntegerField:
 class ExperimentInputSerializer(EvidenceInputSerializer):
     name = serializers.CharField(max_length=200)
     kind = BlankAsNullChoiceField(choices=ExperimentKind.choices, required=False)
-    started_at = serializers.DateTimeField(help_text="Not in the future.")
-    concluded_at = serializers.DateTimeField(required=False, allow_null=True, help_text=(
+    started_at = InstantField(help_text="Not in the future.")
+    concluded_at = InstantField(required=False, allow_null=True, help_text=(
         "Null while it runs; not before started_at, not in the future."))
     metric = serializers.CharField(max_length=120, required=False, allow_blank=True)
     control_users = _count("Users in the control group.")

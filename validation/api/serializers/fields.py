@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -10,9 +9,30 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from validation.models.instants import (
+    FIRST_DAY,
+    LAST_DAY,
+    OUT_OF_RANGE_MESSAGE,
+    validate_instant_in_range,
+)
+
 MAX_COUNT = 2**31 - 1  # PostgreSQL's integer, the column type of the counts
-# Dates the API accepts: far enough from the ends of the calendar for time-zone arithmetic.
-MIN_DATE, MAX_DATE = date(1900, 1, 1), date(9000, 12, 31)
+# Dates the API accepts in its filters: those of the instants it accepts.
+MIN_DATE, MAX_DATE = FIRST_DAY, LAST_DAY
+
+
+class InstantField(serializers.DateTimeField):
+    """An instant a user writes: refused, with the models' message, outside the range
+    validation/models/instants.py defines — also when converting an instant near an end of
+    the calendar to the time zone overflows, which DRF would report in its own words."""
+
+    default_error_messages = {"overflow": OUT_OF_RANGE_MESSAGE}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["validators"] = [*kwargs.get("validators", []), validate_instant_in_range]
+        bounds = f"Between {FIRST_DAY} and {LAST_DAY} (UTC)."
+        kwargs["help_text"] = f"{kwargs['help_text']} {bounds}" if kwargs.get("help_text") else bounds
+        super().__init__(**kwargs)
 
 
 @extend_schema_field({"type": "string", "nullable": True,

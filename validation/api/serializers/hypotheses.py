@@ -17,7 +17,7 @@ from validation.models import (
     Strength,
 )
 
-from .fields import BlankAsNullChoiceField, DaysField, MemberField, username_of
+from .fields import BlankAsNullChoiceField, DaysField, InstantField, MemberField, username_of
 
 DECISIONS = [(s.value, s.label) for s in (Status.VALIDATED, Status.INVALIDATED, Status.ABANDONED)]
 
@@ -51,7 +51,7 @@ class HypothesisInputSerializer(serializers.Serializer):
                                  help_text="Product area name; created on first use. Null or "
                                            "empty for none.")
     owner = MemberField(required=False, allow_null=True)
-    stated_at = serializers.DateTimeField(required=False, help_text=(
+    stated_at = InstantField(required=False, help_text=(
         "When it was formulated; defaults to now, may be back-dated, never in the future."))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ class HypothesisInputSerializer(serializers.Serializer):
 
 class DecisionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DECISIONS)
-    decided_at = serializers.DateTimeField(required=False, help_text=(
+    decided_at = InstantField(required=False, help_text=(
         "Defaults to now; not before stated_at, never in the future."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -3,7 +3,15 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from core.models import Organization
-from validation.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demo_exists, seed_demo
+from validation.demo import (
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    DEMO_STAFF,
+    DEMO_USERS,
+    demo_exists,
+    demo_staff_ensure,
+    seed_demo,
+)
 
 
 class Command(BaseCommand):
@@ -19,6 +27,7 @@ class Command(BaseCommand):
             return
         if demo_exists():
             self.stdout.write(f"The demo organization '{DEMO_SLUG}' exists already.")
+            demo_staff_ensure()  # a demo seeded by an earlier version made demo-owner staff
         else:
             org = seed_demo()
             self.stdout.write(self.style.SUCCESS(
@@ -28,3 +37,5 @@ class Command(BaseCommand):
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<12} {user.role:<7} {user.first_name} "
                               f"{user.last_name}, {user.title}")
+        self.stdout.write(f"  {DEMO_STAFF.username:<12} {'staff':<7} the Django admin at "
+                          "/admin/ (every organization's data); a member of none")
