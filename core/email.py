@@ -2,6 +2,10 @@
 
 `templates/email/<name>_subject.txt`, `<name>.txt` and `<name>.html` are rendered with the
 same context; the HTML gets its CSS inlined (css-inline), since mail clients drop <style>.
+
+The subject and the text part are plain text, not HTML: they are rendered without HTML
+escaping ("A & B" stays "A & B" in a header) and returned as plain `str`, never as the
+template engine's SafeString, so that a page showing them (the digest preview) escapes them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import Any
 import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, Engine
 from django.template.loader import render_to_string
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
@@ -21,10 +26,22 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def render_text(template_name: str, context: dict[str, Any]) -> str:
+    """The plain-text template rendered without HTML escaping, as a plain `str`."""
+    # The engine's own Template, not the backend's: its render() takes a Context, which says
+    # whether to escape.
+    template = Engine.get_default().get_template(template_name)
+    rendered = template.render(Context(context, autoescape=False))
+    # The engine returns a SafeString ("already escaped for HTML"), which this text is not;
+    # str() would keep the type, a slice does not.
+    return rendered[:]
+
+
 def render_email(name: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Return (subject, text, html) of the email `name` rendered with `context`."""
-    subject = " ".join(render_to_string(f"email/{name}_subject.txt", context).split())
-    text = render_to_string(f"email/{name}.txt", context)
+    """Return (subject, text, html) of the email `name` rendered with `context`: the subject
+    and the text unescaped and of type `str`, the HTML escaped by the template engine."""
+    subject = " ".join(render_text(f"email/{name}_subject.txt", context).split())
+    text = render_text(f"email/{name}.txt", context)
     html = _inliner.inline(render_to_string(f"email/{name}.html", context))
     return subject, text, html
 

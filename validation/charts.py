@@ -5,6 +5,9 @@ Every builder returns a `plotly.graph_objects.Figure` holding plain lists (no Nu
 `to_json()` writes readable numbers rather than plotly 7's base64 arrays). Instants are drawn
 in the organization's time zone, passed as `tz`. Points that stand for a hypothesis carry its
 URL in `customdata` (from the `link` callable) so that the page can open it on click.
+
+Text a user typed (titles) goes through `plotly_text`: Plotly draws hover texts and tick labels
+as a small subset of HTML, so it is escaped once, for Plotly.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
+
+from validation.models.instants import localtime_or_utc
 
 Link = Callable[[int], str] | None
 
@@ -62,8 +67,9 @@ def as_data(figure: go.Figure) -> dict[str, Any]:
 
 
 def _local(instant: datetime, tz: tzinfo) -> str:
-    """An aware instant as a local wall-clock time, which Plotly draws as given."""
-    return instant.astimezone(tz).replace(tzinfo=None).isoformat(timespec="minutes")
+    """An aware instant as a local wall-clock time, which Plotly draws as given (in UTC if it
+    has none: see localtime_or_utc)."""
+    return localtime_or_utc(instant, tz).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 def _week(day: date) -> str:
@@ -132,7 +138,7 @@ def cycle_time_scatter(decisions: Sequence[dict[str, Any]], stats: dict[str, Any
         traces.append(go.Scatter(
             x=[_local(row["decided_at"], tz) for row in rows],
             y=[_round(row["cycle_time_days"]) for row in rows],
-            text=[escape(row["title"]) for row in rows],
+            text=[plotly_text(row["title"]) for row in rows],
             customdata=[link(row["id"]) if link else "" for row in rows],
             ids=[str(row["id"]) for row in rows],
             mode="markers", name=status.capitalize(),
@@ -200,7 +206,7 @@ def aging_open_hypotheses(hypotheses: Sequence[dict[str, Any]], stats: dict[str,
         traces.append(go.Scatter(
             x=[_round(row["age_days"]) for _, row in rows],
             y=[i for i, _ in rows],
-            text=[escape(row["title"]) for _, row in rows],
+            text=[plotly_text(row["title"]) for _, row in rows],
             customdata=[[link(row["id"]) if link else "", _round(row["idle_days"], 1)]
                         for _, row in rows],
             ids=[str(row["id"]) for _, row in rows],
@@ -283,9 +289,20 @@ def velocity_trend(trend: dict[str, Any]) -> go.Figure:
 
 
 # --- helpers ------------------------------------------------------------------------------------
+def plotly_text(text: str) -> str:
+    """`text` as Plotly shows it literally: Plotly reads `<tag>`s (b, i, br, a, span…) in hover
+    texts and tick labels and decodes only the entities &amp; &lt; &gt; (and a few others,
+    numeric ones too) — not &quot;, which it would show as typed. So &, < and > are escaped,
+    quotes are not."""
+    return escape(text, quote=False)
+
+
 def _short(title: str, limit: int = 34) -> str:
-    title = escape(title)
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+    """A title cut to `limit` characters for a tick label (cut before escaping, so that no
+    entity is cut in half), escaped for Plotly."""
+    if len(title) > limit:
+        title = title[: limit - 1].rstrip() + "…"
+    return plotly_text(title)
 
 
 def _count_tick(values: Sequence[int]) -> int | None:

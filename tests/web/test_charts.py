@@ -88,3 +88,29 @@ def test_velocity_trend_compares_the_two_periods():
     throughput, p50 = charts.as_data(charts.velocity_trend(trend))["data"]
     assert throughput["y"] == [0.5, 1.5]
     assert p50["y"] == [None, 8.0] and p50["text"] == ["no decisions", "8.0 d"]
+
+
+# Plotly reads a few HTML tags in hover texts and tick labels, and decodes &amp; &lt; &gt; but
+# not &quot;: a title is escaped exactly once, for Plotly, and its quotes are left as typed.
+QUOTED = 'A "quoted" <b>bold</b> & co'
+ONCE = 'A "quoted" &lt;b&gt;bold&lt;/b&gt; &amp; co'
+
+
+def test_a_title_with_quotes_and_markup_is_escaped_once_for_plotly_hovers():
+    scatter = charts.as_data(charts.cycle_time_scatter(
+        [decision(1, "validated", 14.0, QUOTED)], STATS, tz=UTC))
+    assert scatter["data"][0]["text"] == [ONCE]
+    rows = [{"id": 1, "title": QUOTED, "age_days": 3.0, "idle_days": 1.0, "stale": False}]
+    aging = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_after_days=14))
+    assert aging["data"][0]["text"] == [ONCE]
+    assert aging["layout"]["yaxis"]["ticktext"] == [ONCE]
+    assert "&quot;" not in json.dumps(scatter) + json.dumps(aging)
+    assert "&amp;lt;" not in json.dumps(aging)
+
+
+def test_a_long_title_is_cut_before_it_is_escaped():
+    """Cut after escaping, "… <b>" would end in half an entity ("&…"), shown as typed."""
+    rows = [{"id": 1, "title": "x" * 31 + " <b>", "age_days": 3.0, "idle_days": 1.0,
+             "stale": False}]
+    aging = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_after_days=14))
+    assert aging["layout"]["yaxis"]["ticktext"] == ["x" * 31 + " &lt;…"]

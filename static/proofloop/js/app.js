@@ -2,6 +2,36 @@
 (function () {
   "use strict";
 
+  // The htmx policy. Pages show text users typed; should any of it ever reach the page as
+  // markup, an hx-post in it must not act with the reader's rights. So htmx sends a request only
+  // for an element whose data-htmx-ours equals the page's htmx-marker (a value derived from the
+  // session, which stored markup cannot know), and only those requests get the CSRF token — as a
+  // header, never through hx-headers that every element inherits. Both values are read from
+  // <head> once, before htmx processes the page (this script runs before DOMContentLoaded).
+  function headMeta(name) {
+    var meta = document.head.querySelector('meta[name="' + name + '"]');
+    return meta ? meta.getAttribute("content") || "" : "";
+  }
+  var htmxMarker = headMeta("htmx-marker");
+  var csrfToken = headMeta("csrf-token");
+
+  function ours(element) {
+    return Boolean(htmxMarker) && element instanceof Element &&
+      element.getAttribute("data-htmx-ours") === htmxMarker;
+  }
+  function refuseForeign(event) {
+    if (!ours(event.detail && event.detail.elt)) event.preventDefault();
+  }
+  // htmx:confirm comes before every request (unless hx-confirm already asked), configRequest
+  // and beforeRequest before each one is sent: refusing at each step leaves no way around.
+  // Capture phase, so that no listener on the element can stop the event before it gets here.
+  document.addEventListener("htmx:confirm", refuseForeign, true);
+  document.addEventListener("htmx:configRequest", function (event) {
+    refuseForeign(event);
+    if (!event.defaultPrevented) event.detail.headers["X-CSRFToken"] = csrfToken;
+  }, true);
+  document.addEventListener("htmx:beforeRequest", refuseForeign, true);
+
   // Menus are <details data-menu>: one open at a time; close on outside click and on Escape.
   function closeMenus(except) {
     document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
