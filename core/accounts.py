@@ -10,16 +10,13 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from knox.models import AuthToken
 
 from .models import Organization
 from .services import organization_create
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-# Sign-ups from one IP address in an hour; counted in the default cache (Redis when REDIS_URL is
-# set, so every process shares the count).
-SIGNUP_LIMIT_PER_HOUR = getattr(settings, "SIGNUP_LIMIT_PER_HOUR", 10)
 
 
 def email_in_use(email: str) -> bool:
@@ -79,24 +76,32 @@ def account_sign_up(*, username: str, email: str, password: str, organization_na
     return user, organization
 
 
-def _sign_up_key(client_key: str) -> str:
-    return f"proofloop:sign-ups:{client_key}"
-
-
-def sign_up_allowed(client_key: str) -> bool:
-    """Whether `client_key` (an IP address) has signed up fewer than SIGNUP_LIMIT_PER_HOUR times
-    in the current hour-long window."""
-    return int(cache.get(_sign_up_key(client_key), 0)) < SIGNUP_LIMIT_PER_HOUR
-
-
-def sign_up_count(client_key: str) -> None:
-    """Count one sign-up from `client_key`; the window starts with the first one counted."""
-    key = _sign_up_key(client_key)
-    if not cache.add(key, 1, timeout=3600):
+def sign_up_attempt(client_key: str) -> bool:
+    """Count one sign-up attempt from `client_key` (an IP address: core.net.client_key) and
+    return whether it is within settings.SIGNUP_LIMIT_PER_HOUR for the current hour-long window
+    (which starts with the first attempt counted). Every attempt counts, refused ones too: the
+    answers to a refused one say whether a username or an email address has an account.
+    Counted in the default cache (Redis when REDIS_URL is set, so every process shares it)."""
+    key = f"proofloop:sign-ups:{client_key}"
+    if cache.add(key, 1, timeout=3600):
+        count = 1
+    else:
         try:
-            cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # expired between add() and incr()
             cache.set(key, 1, timeout=3600)
+            count = 1
+    return count <= settings.SIGNUP_LIMIT_PER_HOUR
+
+
+def user_credentials_changed(*, user: User) -> int:
+    """Revoke every API token of `user`, whose password changed (change, reset, admin) or whose
+    account was deactivated; returns how many were revoked. Web sessions need nothing more:
+    Django signs each with a hash of the password (update_session_auth_hash keeps the one that
+    made the change) and refuses inactive users. Called by core/signals.py on every save of a
+    user, so no path that changes a password or deactivates an account can forget it."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
 
 
 def password_reset_validity() -> str:

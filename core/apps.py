@@ -6,4 +6,5 @@ class CoreConfig(AppConfig):
     verbose_name = "Accounts and organizations"
 
     def ready(self) -> None:
-        from core import db  # noqa: F401  (registers the SQLite percentile aggregate)
+        # db registers the SQLite percentile aggregate; lockout and signals connect receivers.
+        from core import db, lockout, signals  # noqa: F401

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its answer passes through the others (headers, CSP) on the way out.
+    "core.middleware.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "core.context_processors.htmx",
             ],
         },
     },
@@ -170,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- Authentication ---------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "core.lockout.AddressLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -185,6 +189,17 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Shown by the sign-in form for either lockout (this username, or this whole address).
+AXES_COOLOFF_MESSAGE = "Too many failed sign-ins: please try again in 15 minutes."
+# Proxies in front of the app that append to X-Forwarded-For (0: gunicorn faces the clients and
+# the header is ignored). Every per-address limit reads the address through core.net.client_ip.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+# Failed sign-ins from one address, whatever the usernames (password spraying), before the
+# address is locked out for AXES_COOLOFF_TIME (core/lockout.py); on and off with AXES_ENABLED.
+SIGNIN_ADDRESS_FAILURE_LIMIT = env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
+# Sign-up attempts (every POST of the form, failed ones too) from one address in an hour.
+SIGNUP_LIMIT_PER_HOUR = env_int("SIGNUP_LIMIT_PER_HOUR", 20, minimum=1)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -206,8 +221,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_THROTTLE_TOKEN", "10/min"),
         "writes": env_str("API_THROTTLE_WRITES", "600/min"),
+        "invitations": env_str("API_THROTTLE_INVITATIONS", "30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Our throttles read the address through core.net.client_ip; this keeps DRF's own
+    # get_ident (any other throttle) on the same rule.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 REST_KNOX = {
     "TOKEN_TTL": None,  # set per token from API_TOKEN_TTL_DAYS in the token view
@@ -234,6 +253,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "core.models.Role",
+        "InvitableRoleEnum": "core.models.INVITABLE_ROLE_CHOICES",
         "StatusEnum": "validation.models.Status",
         "SourceEnum": "validation.models.Source",
         "StanceEnum": "validation.models.Stance",
@@ -316,7 +336,14 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Product limits -----------------------------------------------------------------------
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
+# The largest request body, file uploads included: a larger one is refused with 413 from its
+# Content-Length before any of it is read (core/middleware.py). Room for a CSV of
+# IMPORT_MAX_BYTES and the form around it.
+REQUEST_MAX_BYTES = IMPORT_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
+# Uploaded files above this size are spooled to a temporary file, not held in memory (Django's
+# default, stated because the import relies on it); the import then reads them as a stream.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

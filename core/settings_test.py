@@ -12,7 +12,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"token": "1000/min", "writes": "100000/min"}  # noqa: F405
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"token": "1000/min", "writes": "100000/min",  # noqa: F405
+                                            "invitations": "100000/min"}
 AXES_ENABLED = False
 # Ordinary tests run tasks in-process after commit; tests marked `worker` switch this off and
 # start a real worker on Redis.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -31,15 +32,25 @@ from .forms import (
 )
 from .invitations import AlreadyMember, InvitationRefused
 from .models import Invitation, Membership, Role
+from .net import client_key
 from .services import organization_create
 
 # The session is created by login() with this backend; django-axes' backend only counts
 # failures of authenticate(), which these pages do not call.
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
+SIGN_UP_THROTTLED = ("Too many sign-up attempts from your network in the last hour. Please try "
+                     "again later.")
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
+
+def _sign_up_throttled(request: HttpRequest, form: forms.Form) -> bool:
+    """Count this POST as a sign-up attempt of the client's address; once the address is over
+    the limit, the form carries the throttle message and nothing else is checked (the field
+    messages would say which usernames and email addresses have an account)."""
+    if accounts.sign_up_attempt(client_key(request)):
+        return False
+    form.add_error(None, SIGN_UP_THROTTLED)
+    return True
 
 
 def _enter(request: HttpRequest, user: User, membership: Membership) -> HttpResponse:
@@ -59,25 +70,22 @@ def signup(request: HttpRequest) -> HttpResponse:
                                "first to create another account.")
         return redirect("home")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST" and _sign_up_throttled(request, form):
+        return render(request, "accounts/signup.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
-        if not accounts.sign_up_allowed(_client_ip(request)):
-            form.add_error(None, "Too many accounts were created from your network in the last "
-                                 "hour. Please try again later.")
+        try:
+            user, organization = accounts.account_sign_up(
+                username=form.cleaned_data["username"], email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                organization_name=form.cleaned_data["organization_name"],
+                timezone=form.cleaned_data["timezone"])
+        except ValidationError as error:
+            apply_errors(form, error, aliases={"name": "organization_name"})
         else:
-            try:
-                user, organization = accounts.account_sign_up(
-                    username=form.cleaned_data["username"], email=form.cleaned_data["email"],
-                    password=form.cleaned_data["password"],
-                    organization_name=form.cleaned_data["organization_name"],
-                    timezone=form.cleaned_data["timezone"])
-            except ValidationError as error:
-                apply_errors(form, error, aliases={"name": "organization_name"})
-            else:
-                accounts.sign_up_count(_client_ip(request))
-                messages.success(request, f"Welcome to Proofloop: {organization.name} is ready. "
-                                          "State your first hypothesis, or invite your team from "
-                                          "Settings → Members.")
-                return _enter(request, user, organization.memberships.get(user=user))
+            messages.success(request, f"Welcome to Proofloop: {organization.name} is ready. "
+                                      "State your first hypothesis, or invite your team from "
+                                      "Settings → Members.")
+            return _enter(request, user, organization.memberships.get(user=user))
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -130,6 +138,9 @@ def _accept_signed_in(request: AuthedRequest, invitation: Invitation,
 def _accept_new_account(request: HttpRequest, invitation: Invitation,
                         context: dict[str, object]) -> HttpResponse:
     form = InvitationSignUpForm(request.POST or None)
+    if request.method == "POST" and _sign_up_throttled(request, form):
+        return render(request, "accounts/invitation.html",
+                      {**context, "step": "sign-up", "form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             user, membership = invitations.invitation_accept_new_account(

@@ -4,13 +4,14 @@ dashboard; bad input shows field errors and creates nothing."""
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.urls import reverse
 
 from core import accounts
 from core.models import Membership, Organization, Role
 from tests.factories import UserFactory
 
-from .conftest import NEW_PASSWORD
+from .conftest import NEW_PASSWORD, link_path
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -107,16 +108,65 @@ def test_the_service_rolls_the_user_back_when_the_organization_fails(db, monkeyp
     assert_nothing_created()
 
 
-def test_sign_ups_from_one_address_are_limited_with_a_form_error(client, db, monkeypatch):
-    monkeypatch.setattr("core.accounts.SIGNUP_LIMIT_PER_HOUR", 2)
+# --- the limit per address (every attempt counts) ------------------------------------------------
+THROTTLED = "Too many sign-up attempts from your network"
+
+
+def test_sign_ups_from_one_address_are_limited_with_a_form_error(client, db, settings):
+    settings.SIGNUP_LIMIT_PER_HOUR = 2
     for n in range(2):
         client.post(reverse("signup"), sign_up_data(username=f"dana{n}", email=f"d{n}@x.example"))
         client.logout()
     response = client.post(reverse("signup"), sign_up_data(username="dana9", email="d9@x.example"))
-    assert response.status_code == 200
-    assert "Too many accounts were created from your network" in response.content.decode()
+    assert response.status_code == 429
+    assert THROTTLED in response.content.decode()
     assert not User.objects.filter(username="dana9").exists()
     assert User.objects.count() == 2
+
+
+def test_refused_sign_ups_count_and_over_the_limit_nothing_says_who_has_an_account(
+        client, team, settings):
+    """Probing usernames and email addresses one sign-up at a time: the field messages are
+    shown while the address is within the limit, then only the throttle message."""
+    settings.SIGNUP_LIMIT_PER_HOUR = 3
+    for n in range(3):
+        response = client.post(reverse("signup"),
+                               sign_up_data(username="member", email=f"probe{n}@x.example"))
+        assert "That username is taken" in response.content.decode()
+    for probe in (sign_up_data(username="member"), sign_up_data(email="member@example.com"),
+                  sign_up_data(username="free-name", email="free@x.example")):
+        response = client.post(reverse("signup"), probe)
+        html = response.content.decode()
+        assert response.status_code == 429 and THROTTLED in html
+        assert "That username is taken" not in html and "already uses this email" not in html
+    assert not User.objects.filter(username="free-name").exists()
+
+
+def test_the_limit_is_per_address_and_a_forged_forwarded_for_does_not_escape_it(
+        client, team, settings):
+    settings.SIGNUP_LIMIT_PER_HOUR = 1
+    client.post(reverse("signup"), sign_up_data(username="member"))
+    rotated = client.post(reverse("signup"), sign_up_data(username="member"),
+                          HTTP_X_FORWARDED_FOR="203.0.113.77")
+    assert rotated.status_code == 429
+    elsewhere = Client(REMOTE_ADDR="198.51.100.4").post(reverse("signup"),
+                                                        sign_up_data(username="member"))
+    assert elsewhere.status_code == 200
+    assert "That username is taken" in elsewhere.content.decode()
+
+
+def test_the_invitation_sign_up_form_counts_against_the_same_limit(client, team, invite,
+                                                                   mailoutbox, settings):
+    """It says whether a username is taken too."""
+    settings.SIGNUP_LIMIT_PER_HOUR = 1
+    invite("newcomer@example.com")
+    path = link_path(mailoutbox[-1], "/invitations/")
+    first = client.post(path, {"username": "member", "password": NEW_PASSWORD})
+    assert "That username is taken" in first.content.decode()
+    second = client.post(path, {"username": "member", "password": NEW_PASSWORD})
+    assert second.status_code == 429
+    assert THROTTLED in second.content.decode()
+    assert "That username is taken" not in second.content.decode()
 
 
 def test_a_signed_in_user_is_sent_home_from_sign_up(client, db):

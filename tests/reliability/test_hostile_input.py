@@ -99,11 +99,12 @@ def test_a_5_mb_body_that_cannot_be_accepted_is_a_400(case, api):
     assert row_counts() == before
 
 
-def test_a_form_post_larger_than_the_upload_limit_is_a_400(web, hypothesis):
+def test_a_form_post_larger_than_the_request_limit_is_a_413(web, hypothesis):
     before = row_counts()
     response = web.post("/o/acme/interviews/new/", {"occurred_at": "2026-03-02T09:00",
                                                     "notes": "x" * (12 * MB)})
-    assert response.status_code == 400
+    assert response.status_code == 413  # core/middleware.py, from the Content-Length
+    assert "the limit is 11 MB" in response.content.decode()
     assert row_counts() == before
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import logging
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,23 +16,27 @@ from validation.models.imports import ImportJob, ImportStatus
 
 from .formats import Kind
 from .importer import MAX_REPORTED_ERRORS, RowErrors, import_rows
-from .reader import CsvFileError, decode, parse
+from .reader import CsvFileError, check_size, parse, scan
 
 logger = logging.getLogger("proofloop.imports")
 
 
 def import_start(*, organization: Organization, user: Any, kind: str, filename: str,
-                 data: bytes) -> ImportJob:
+                 data: bytes | IO[bytes]) -> ImportJob:
     """Check the file as a whole and queue its import; raises CsvFileError, writing nothing,
-    when the file cannot be imported at all."""
+    when the file cannot be imported at all. `data` is the file's bytes or a binary file (an
+    upload, whose `size` is checked before any of it is read), read as a stream."""
     if kind not in Kind.values:
         raise CsvFileError(f"Unknown kind {kind!r}: use {', '.join(Kind.values)}.")
-    text = decode(data, max_bytes=settings.IMPORT_MAX_BYTES)
-    parsed = parse(text, kind)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    size = len(data) if isinstance(data, bytes) else getattr(data, "size", None)
+    if size is not None:
+        check_size(size, max_bytes=settings.IMPORT_MAX_BYTES)
+    scanned = scan(stream, kind, max_bytes=settings.IMPORT_MAX_BYTES)
     with transaction.atomic():
         job = ImportJob.objects.create(organization=organization, kind=kind,
                                        filename=filename[:255], created_by=user,
-                                       total_rows=len(parsed.rows), content=text)
+                                       total_rows=scanned.total_rows, content=scanned.text)
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 

@@ -12,7 +12,7 @@ from core.models import Role
 from validation.csvio.exporter import template_lines
 from validation.csvio.formats import COLUMNS, Kind
 from validation.csvio.jobs import import_start
-from validation.csvio.reader import CsvFileError
+from validation.csvio.reader import CsvFileError, check_size
 from validation.models.imports import ImportJob
 
 from .base import OrgRequest, org_view
@@ -27,10 +27,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1_048_576:.1f} MB; the limit is "
-                f"{settings.IMPORT_MAX_BYTES // 1_048_576} MB. Split it into smaller files.")
+        try:
+            check_size(upload.size, max_bytes=settings.IMPORT_MAX_BYTES)
+        except CsvFileError as exc:
+            raise forms.ValidationError(str(exc)) from None
         return upload
 
 
@@ -44,7 +44,7 @@ def import_new(request: OrgRequest) -> HttpResponse:
         try:
             job = import_start(organization=request.org, user=request.user,
                                kind=form.cleaned_data["kind"], filename=upload.name,
-                               data=upload.read())
+                               data=upload)
         except CsvFileError as exc:
             form.add_error("file", str(exc))
         else:

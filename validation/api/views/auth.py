@@ -53,9 +53,11 @@ class TokenView(APIView):
             # API answers in its own error shape.
             http_request.axes_locked_out = False
             cool_off = get_cool_off(http_request)
+            # Locked out by django-axes (this username from this address) or by core/lockout.py
+            # (this address, whatever the usernames).
             raise exceptions.Throttled(
                 wait=cool_off.total_seconds() if cool_off else None,
-                detail="Too many failed sign-ins for this username: try again later.")
+                detail="Too many failed sign-ins: try again later.")
         if user is None:
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to sign in with this username and password."]})

@@ -45,10 +45,10 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer = ImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        try:
+        try:  # the upload's size is checked, then it is read as a stream (never whole)
             job = import_start(organization=self.organization, user=self.user,
                                kind=serializer.validated_data["kind"], filename=upload.name,
-                               data=upload.read())
+                               data=upload)
         except CsvFileError as exc:
             raise serializers.ValidationError({"file": [str(exc)]}) from None
         job = self.get_queryset().get(pk=job.pk)
