@@ -31,13 +31,13 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    """Invitations are sent, resent and withdrawn from the organization's Members page
-    (core/invitations.py sends the email); here they are looked up."""
+    """Invitations are sent, resent and withdrawn from the organization's Members page and the
+    API (core/invitations.py); here they are looked up."""
 
-    list_display = ["email", "organization", "role", "state", "invited_by", "created_at",
+    list_display = ["addressee", "organization", "role", "state", "invited_by", "created_at",
                     "expires_at"]
     list_filter = ["role", "organization"]
-    search_fields = ["email", "organization__name"]
+    search_fields = ["email", "invitee_username", "organization__name"]
 
     def has_add_permission(self, request: Any) -> bool:
         return False

@@ -5,13 +5,19 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 def validate_timezone(value: str) -> None:
@@ -134,13 +140,19 @@ class Membership(models.Model):
 # --- invitations ------------------------------------------------------------------------------
 # An invitation gives any role but the owner's: ownership passes by a transfer only.
 INVITABLE_ROLES = (Role.VIEWER, Role.MEMBER, Role.ADMIN)
+INVITABLE_ROLE_CHOICES = [(r.value, r.label) for r in INVITABLE_ROLES]
 
 
 class InvitationState(models.TextChoices):
     PENDING = "pending", "Pending"
     ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+
+
+# Neither accepted, declined nor revoked: the condition of the one-open-invitation constraints.
+OPEN_INVITATION = Q(accepted_at__isnull=True, declined_at__isnull=True, revoked_at__isnull=True)
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
@@ -148,19 +160,39 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         return self.filter(organization=organization)
 
     def open(self) -> InvitationQuerySet:
-        """Neither accepted nor revoked (expired ones included: they can still be resent)."""
-        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+        """Neither accepted, declined nor revoked (expired ones included: an email invitation
+        can still be resent)."""
+        return self.filter(OPEN_INVITATION)
+
+    def pending_for(self, user: AbstractBaseUser | AnonymousUser,
+                    now: datetime | None = None) -> InvitationQuerySet:
+        """The invitations addressed to `user`'s account that they can still answer: open and
+        not expired."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.open().filter(invitee_id=user.pk, expires_at__gt=now or timezone.now())
 
 
 class Invitation(models.Model):
-    """An email address invited to join an organization with a role, by a signed link that
-    identifies this row (core/invitations.py). It is used once, may be revoked, and expires."""
+    """An invitation to join an organization with a role (core/invitations.py), addressed
+    either to an email address, by a signed link that identifies this row, or to an existing
+    account by its username, answered in the app (accept or decline). It is used once, may be
+    revoked, and expires."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
                                      related_name="invitations")
-    email = models.EmailField(help_text="Stored in lower case.")
-    role = models.CharField(max_length=10, choices=[(r.value, r.label) for r in INVITABLE_ROLES],
-                            default=Role.MEMBER)
+    email = models.EmailField(blank=True, help_text="Stored in lower case; empty for an "
+                                                    "invitation to a username.")
+    invitee_username = models.CharField(
+        max_length=150, blank=True,
+        help_text="The username the admin typed (empty for an email invitation). Kept as typed, "
+                  "whether or not an account has it, so that it says nothing about accounts.")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+        related_name="invitations_received",
+        help_text="The account with that username when the invitation was made; none when no "
+                  "account had it (such an invitation is never answered and expires).")
+    role = models.CharField(max_length=10, choices=INVITABLE_ROLE_CHOICES, default=Role.MEMBER)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="invitations_sent")
     created_at = models.DateTimeField(default=timezone.now)
@@ -170,6 +202,7 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="invitations_accepted")
+    declined_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
@@ -179,25 +212,54 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
-            # A new invitation to the same address replaces (revokes) the open one.
+            # A new invitation to the same address, username or account replaces (revokes)
+            # the open one.
             models.UniqueConstraint(fields=["organization", "email"],
-                                    condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                                    condition=OPEN_INVITATION & ~Q(email=""),
                                     name="invitation_one_open_per_email_and_org"),
+            models.UniqueConstraint("organization", Lower("invitee_username"),
+                                    condition=OPEN_INVITATION & ~Q(invitee_username=""),
+                                    name="invitation_one_open_per_username_and_org"),
+            models.UniqueConstraint(fields=["organization", "invitee"],
+                                    condition=OPEN_INVITATION & Q(invitee__isnull=False),
+                                    name="invitation_one_open_per_invitee_and_org"),
+            # Addressed to an email or to a username, never both nor neither; an account only
+            # through its username.
+            models.CheckConstraint(condition=(Q(email="") & ~Q(invitee_username=""))
+                                   | (~Q(email="") & Q(invitee_username="")),
+                                   name="invitation_to_an_email_or_a_username"),
+            models.CheckConstraint(condition=Q(invitee__isnull=True) | ~Q(invitee_username=""),
+                                   name="invitation_invitee_by_username"),
             models.CheckConstraint(condition=Q(role__in=[r.value for r in INVITABLE_ROLES]),
                                    name="invitation_role_not_owner"),
             models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
                                    name="invitation_expires_after_creation"),
             models.CheckConstraint(condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                                    name="invitation_not_both_accepted_and_revoked"),
+            models.CheckConstraint(condition=Q(declined_at__isnull=True)
+                                   | Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                                   name="invitation_declined_only_if_not_accepted_or_revoked"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} to {self.organization} ({self.role})"
+        return f"{self.addressee} to {self.organization} ({self.role})"
+
+    @property
+    def addressee(self) -> str:
+        """The email address, or the username as the admin typed it."""
+        return self.email or self.invitee_username
+
+    @property
+    def to_username(self) -> bool:
+        """Addressed to an account by its username (answered in the app, never by a link)."""
+        return bool(self.invitee_username)
 
     def state_at(self, now: datetime) -> InvitationState:
-        """Accepted, revoked, expired (at `now`) or still pending."""
+        """Accepted, declined, revoked, expired (at `now`) or still pending."""
         if self.accepted_at is not None:
             return InvitationState.ACCEPTED
+        if self.declined_at is not None:
+            return InvitationState.DECLINED
         if self.revoked_at is not None:
             return InvitationState.REVOKED
         if self.expires_at <= now:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -66,22 +65,10 @@ def organization_delete(*, organization: Organization) -> None:
 
 
 # --- memberships ------------------------------------------------------------------------------
-@transaction.atomic
-def membership_add(*, organization: Organization, username: str, role: str) -> Membership:
-    """Add an existing user to the organization. The owner role is given by a transfer only."""
-    if role == Role.OWNER:
-        raise ValidationError({"role": "An organization has one owner: add the user with another "
-                                       "role, then transfer ownership to them."})
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValidationError({"username": f"There is no user called {username}."})
-    if Membership.objects.for_org(organization).filter(user=user).exists():
-        raise ValidationError({"username": f"{username} is already a member."})
-    membership = Membership(organization=organization, user=user, role=role)
-    membership.full_clean()
-    membership.save()
-    return membership
+# Nobody is added to an organization without consent: a membership is made by creating the
+# organization (its owner) or by accepting an invitation (core.invitations.invitation_accept).
 
+OWNER_CANNOT_LEAVE = "Transfer ownership before leaving: an organization always keeps one owner."
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, by: Membership) -> Membership:
@@ -125,3 +112,12 @@ def membership_remove(*, membership: Membership) -> None:
     Hypothesis.objects.for_org(membership.organization_id).filter(
         owner_id=membership.user_id).update(owner=None)
     membership.delete()
+
+
+@transaction.atomic
+def membership_leave(*, membership: Membership) -> None:
+    """The member leaves the organization, whatever their role but the owner's (who must first
+    transfer ownership: an organization always keeps one owner)."""
+    if membership.role == Role.OWNER:
+        raise ValidationError(OWNER_CANNOT_LEAVE)
+    membership_remove(membership=membership)

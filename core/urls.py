@@ -2,12 +2,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views, views_accounts, views_members
+from . import views, views_accounts, views_invitations, views_members
 
 accounts_urlpatterns = [
     path("signup/", views_accounts.signup, name="signup"),
     path("orgs/new/", views_accounts.organization_new, name="organization-new"),
     path("invitations/<str:token>/", views_accounts.invitation_accept, name="invitation-accept"),
+    path("invitations/<int:pk>/accept/", views_invitations.my_invitation_accept,
+         name="my-invitation-accept"),
+    path("invitations/<int:pk>/decline/", views_invitations.my_invitation_decline,
+         name="my-invitation-decline"),
+    path("o/<slug:slug>/leave/", views_members.member_leave, name="org-leave"),
     path("password/change/", views_accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views_accounts.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/sent/", views_accounts.PasswordResetDoneView.as_view(),

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from core.models import Organization
+from core.models import Invitation, Organization
 from validation.views.base import LAST_ORG_SESSION_KEY
 
 
@@ -19,11 +19,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The dashboard of the organization used last (or the first one); an empty state for a
-    user who belongs to none yet."""
+    """The dashboard of the organization used last (or the first one); the invitations the user
+    has to answer, when there are any; an empty state for a user who belongs to none yet."""
     organizations = list(Organization.objects.for_user(request.user).order_by("name"))
-    if not organizations:
-        return render(request, "home.html", {"section": "home"})
+    pending = list(Invitation.objects.pending_for(request.user)
+                   .select_related("organization", "invited_by").order_by("-created_at", "-pk"))
+    if pending or not organizations:
+        return render(request, "home.html", {"section": "home", "organizations": organizations,
+                                             "invitations": pending})
     last = request.session.get(LAST_ORG_SESSION_KEY)
     target = next((org for org in organizations if org.slug == last), organizations[0])
     return redirect("dashboard", slug=target.slug)

@@ -1,6 +1,7 @@
 """The Members settings page, for admins and the owner: members with their roles, role changes,
-removal, transfer of ownership (owner only), and invitations (send, resend, revoke). Every rule
-is core.services' or core.invitations'; their refusals come back as messages."""
+removal, transfer of ownership (owner only), and invitations (send, resend, revoke); and the
+Leave page, for every member but the owner. Every rule is core.services' or core.invitations';
+their refusals come back as messages."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ from validation.views.settings import settings_nav
 from . import invitations, services
 from .forms import ROLE_CHOICES, InviteForm, RoleForm
 from .models import ROLE_RANK, Invitation, Membership, Role
+from .services import OWNER_CANNOT_LEAVE
 
 logger = logging.getLogger("proofloop.members")
 
 # Mail server failures: the invitation row is saved, and can be resent.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 
-OWNER_CANNOT_LEAVE = "Transfer ownership before leaving: an organization always keeps one owner."
 OWNER_CANNOT_BE_REMOVED = ("The owner cannot be removed: an organization always keeps one owner. "
                            "Only the owner can transfer ownership.")
 
@@ -182,7 +183,8 @@ def invitation_resend(request: OrgRequest, pk: int) -> HttpResponse:
                                 "mail settings and try again.")
     else:
         messages.success(request, f"Invitation sent again to {invitation.email}, with a new link "
-                                  f"valid for {invitations.INVITATION_TTL.days} days.")
+                                  f"valid for {invitations.INVITATION_TTL.days} days; the earlier "
+                                  "links no longer work.")
     return _back_to_members(request)
 
 
@@ -195,6 +197,26 @@ def invitation_revoke(request: OrgRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, f"Invitation to {invitation.email} revoked: its link no longer "
-                                  "works.")
+        what = "it can no longer be accepted" if invitation.to_username else "its link no longer works"
+        messages.success(request, f"Invitation to {invitation.addressee} revoked: {what}.")
     return _back_to_members(request)
+
+
+# --- leaving ----------------------------------------------------------------------------------
+@org_view(Role.VIEWER)
+@require_http_methods(["GET", "POST"])
+def member_leave(request: OrgRequest) -> HttpResponse:
+    """Any member but the owner leaves the organization: GET asks for confirmation, POST
+    leaves."""
+    if request.membership.role == Role.OWNER:
+        messages.error(request, OWNER_CANNOT_LEAVE)
+        return redirect("profile")
+    if request.method == "POST":
+        try:
+            services.membership_leave(membership=request.membership)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("profile")
+        messages.success(request, f"You left {request.org.name}.")
+        return redirect("home")
+    return render(request, "accounts/member_leave.html", {"section": "profile"})

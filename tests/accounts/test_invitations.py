@@ -2,7 +2,7 @@
 with the role, through a new account or a signed-in one; expired, revoked, used and tampered
 links are refused with a page that says why, and change nothing."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -50,10 +50,12 @@ def test_the_invitation_email_has_a_text_and_an_html_part_with_the_link_in_both(
     assert "Accept the invitation" in html and 'style="' in html  # CSS inlined
 
 
-def test_the_link_is_signed_and_names_the_invitation_row(invite, mailoutbox):
+def test_the_link_is_signed_and_names_the_invitation_row_and_its_sending(invite, mailoutbox):
     invitation = invite()
     token = accept_path(mailoutbox).split("/")[2]
-    assert signing.loads(token, salt=invitations.INVITATION_SALT) == invitation.pk
+    pk, sent = signing.loads(token, salt=invitations.INVITATION_SALT)
+    assert pk == invitation.pk
+    assert sent == (invitation.sent_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
     with pytest.raises(signing.BadSignature):  # another salt does not read it
         signing.loads(token)
 
@@ -240,7 +242,10 @@ def test_the_invitation_is_claimed_once_even_when_two_accept_at_once(team, invit
 
 @pytest.mark.parametrize("mangle", [
     lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),   # signature changed
-    lambda token: signing.dumps(int(signing.loads(token, salt=invitations.INVITATION_SALT)) + 1),
+    lambda token: signing.dumps([signing.loads(token, salt=invitations.INVITATION_SALT)[0] + 1,
+                                 signing.loads(token, salt=invitations.INVITATION_SALT)[1]]),
+    lambda token: signing.dumps(signing.loads(token, salt=invitations.INVITATION_SALT)[0],
+                                salt=invitations.INVITATION_SALT),  # the id alone: an old format
     lambda token: "not-a-token",
     lambda token: signing.dumps("1", salt=invitations.INVITATION_SALT),  # not an id
 ])

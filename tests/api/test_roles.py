@@ -1,10 +1,11 @@
 """The role matrix, generated from the URL configuration: every method of every route under
-/api/v1/orgs/ against anonymous, outsider, viewer, member, admin and owner.
+/api/v1/orgs/ against anonymous, outsider, viewer, member, admin and owner; and every route
+under /api/v1/invitations/ (the user's own invitations) against each of them.
 
 PRODUCT.md: anonymous → 401; not a member → 404 (whatever the method, never revealing that
 the organization or object exists); a role that may not act → 403; otherwise the action
-succeeds. A route or method without an expectation below fails the test, so a new endpoint
-cannot go unchecked.
+succeeds. Any member may remove themselves (leave), the owner excepted. A route or method
+without an expectation below fails the test, so a new endpoint cannot go unchecked.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from core import invitations
 from core.models import ROLE_RANK, Role
 from validation.models import Interview
 
 from .conftest import ROLES
 
 PREFIX = "api/v1/orgs/"
+INVITATIONS_PREFIX = "api/v1/invitations/"
+# The member each /members/{username}/ route names: for that role, DELETE is leaving.
+MEMBER_TARGET = "viewer"
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ EXPECTED: dict[tuple[str, str], Expect] = {
     ("org-detail", "PATCH"): Expect(Role.ADMIN, 200, {"stale_after_days": 21}),
     ("org-detail", "DELETE"): Expect(Role.OWNER, 204),
     ("member-list", "GET"): Expect(Role.VIEWER, 200),
-    ("member-list", "POST"): Expect(Role.ADMIN, 201, {"username": "newcomer", "role": "member"}),
+    ("member-list", "POST"): Expect(Role.ADMIN, 202, {"username": "newcomer", "role": "member"}),
     ("member-detail", "PATCH"): Expect(Role.ADMIN, 200, {"role": "member"}),
     ("member-detail", "DELETE"): Expect(Role.ADMIN, 204),
     ("area-list", "GET"): Expect(Role.VIEWER, 200),
@@ -105,11 +110,11 @@ def _methods(pattern: URLPattern) -> list[str]:
                   if hasattr(view_class, m) and m not in ("head", "options"))
 
 
-def org_routes() -> list[tuple[str, str]]:
-    """(URL name, method) of every route under api/v1/orgs/, from the resolver."""
+def org_routes(prefix: str = PREFIX) -> list[tuple[str, str]]:
+    """(URL name, method) of every route under `prefix`, from the resolver."""
     return [(pattern.name, method)
             for route, pattern in _walk(get_resolver().url_patterns)
-            if route.startswith(PREFIX) and pattern.name
+            if route.startswith(prefix) and pattern.name
             for method in _methods(pattern)]
 
 
@@ -122,13 +127,15 @@ def test_the_matrix_has_an_expectation_for_every_route_and_method():
         "every route and method under /api/v1/orgs/ needs an expectation in EXPECTED")
 
 
-def expected_status(expect: Expect, role: str) -> int:
+def expected_status(expect: Expect, role: str, name: str = "", method: str = "") -> int:
     if role == "anonymous":
         return 401
     if expect.role is None:
         return expect.status
     if role == "outsider":
         return 404
+    if (name, method) == ("member-detail", "DELETE") and role == MEMBER_TARGET:
+        return 204  # removing oneself is leaving: any role may
     return expect.status if ROLE_RANK[Role(role)] >= ROLE_RANK[Role(expect.role)] else 403
 
 
@@ -141,7 +148,7 @@ def url_for(name: str, expect: Expect, world: Any) -> str:
     if "<int:pk>" in route:
         kwargs["pk"] = getattr(world, expect.target).pk
     if "<username:username>" in route:
-        kwargs["username"] = "viewer"
+        kwargs["username"] = MEMBER_TARGET
     return reverse(f"api:{name}", kwargs=kwargs)
 
 
@@ -155,7 +162,7 @@ def test_each_role_gets_the_status_the_contract_says(name, method, role, world, 
     url = url_for(name, expect, world)
     response = client.generic(method, url, data=json.dumps(expect.body),
                               content_type="application/json")
-    assert response.status_code == expected_status(expect, role), response.content
+    assert response.status_code == expected_status(expect, role, name, method), response.content
     if response.status_code >= 400:
         assert set(response.json()) == {"detail", "code", "errors"}
     if response.status_code == 401:
@@ -185,3 +192,45 @@ def test_only_the_owner_may_delete_the_organization(world, client_as):
     response = client_as("admin").delete("/api/v1/orgs/acme/")
     assert response.status_code == 403
     assert response.json()["detail"].endswith("it needs the owner.")
+
+
+# --- /api/v1/invitations/: any signed-in user, about the invitations to their own account -------
+INVITATION_EXPECTED: dict[tuple[str, str], int] = {
+    ("invitation-list", "GET"): 200,
+    ("invitation-accept", "POST"): 201,
+    ("invitation-decline", "POST"): 204,
+}
+INVITATION_ROUTES = org_routes(INVITATIONS_PREFIX)
+
+
+def test_the_invitation_routes_all_have_an_expectation():
+    assert sorted(set(INVITATION_ROUTES)) == sorted(INVITATION_EXPECTED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("name", "method"), INVITATION_ROUTES)
+def test_each_user_answers_their_own_invitation_and_nobody_else_s(name, method, role, team,
+                                                                    client_as, django_user_model):
+    """Each signed-in user gets the success status for an invitation to their own account, and
+    404 for the same route naming an invitation to someone else's; anonymous gets 401."""
+    django_user_model.objects.create_user("stranger", password="correct-horse-battery")
+    others = invitations.invitation_invite_username(
+        organization=team.other_org, username="stranger", role=Role.MEMBER,
+        invited_by=team.outsider)
+    mine = None
+    if role != "anonymous":
+        # An organization the user is not in yet: Globex for Acme's people, Acme for the outsider.
+        organization, admin = ((team.org, team.admin) if role == "outsider"
+                               else (team.other_org, team.outsider))
+        mine = invitations.invitation_invite_username(
+            organization=organization, username=team.user(role).get_username(),
+            role=Role.VIEWER, invited_by=admin)
+    client = client_as(role)
+    kwargs = {"pk": (mine or others).pk} if name != "invitation-list" else {}
+    response = client.generic(method, reverse(f"api:{name}", kwargs=kwargs))
+    expected = 401 if role == "anonymous" else INVITATION_EXPECTED[(name, method)]
+    assert response.status_code == expected, response.content
+    if name != "invitation-list" and role != "anonymous":
+        foreign = client.generic(method, reverse(f"api:{name}", kwargs={"pk": others.pk}))
+        assert foreign.status_code == 404
+        assert foreign.json()["code"] == "not_found"

@@ -39,9 +39,10 @@ def test_the_schema_validates_without_warnings_and_covers_the_contract(schema):
                  "/api/v1/orgs/{slug}/interviews/{id}/", "/api/v1/orgs/{slug}/sales-calls/",
                  "/api/v1/orgs/{slug}/experiments/", "/api/v1/orgs/{slug}/metrics/cycle-time/",
                  "/api/v1/orgs/{slug}/metrics/velocity/", "/api/v1/orgs/{slug}/imports/",
-                 "/api/v1/orgs/{slug}/imports/{id}/"):
+                 "/api/v1/orgs/{slug}/imports/{id}/", "/api/v1/invitations/",
+                 "/api/v1/invitations/{id}/accept/", "/api/v1/invitations/{id}/decline/"):
         assert path in paths
-    assert len(list(operations(schema))) == 43
+    assert len(list(operations(schema))) == 46
 
 
 def test_every_operation_documents_its_errors_in_the_one_error_shape(schema):
@@ -92,6 +93,23 @@ def test_the_schema_describes_fields_enums_nullability_and_pagination(schema):
     token_scheme = schema["components"]["securitySchemes"]["tokenAuth"]
     assert (token_scheme["in"], token_scheme["name"]) == ("header", "Authorization")
     assert '"Token"' in token_scheme["description"]
+
+
+def test_the_members_post_is_documented_as_a_202_with_the_pending_invitation(schema):
+    """PRODUCT.md: nobody becomes a member without consent; the POST invites."""
+    components = schema["components"]["schemas"]
+
+    def component(ref: str) -> dict:
+        return components[ref.split("/")[-1]]
+
+    responses = schema["paths"]["/api/v1/orgs/{slug}/members/"]["post"]["responses"]
+    assert "201" not in responses
+    created = component(responses["202"]["content"]["application/json"]["schema"]["$ref"])
+    invitation = component(created["properties"]["invitation"]["allOf"][0]["$ref"])
+    assert {"id", "organization", "role", "invited_by", "expires_at"} <= set(invitation["properties"])
+    accept = schema["paths"]["/api/v1/invitations/{id}/accept/"]["post"]["responses"]
+    assert component(accept["201"]["content"]["application/json"]["schema"]["$ref"])[
+        "properties"]["organization"]["type"] == "string"
 
 
 def test_the_schema_is_served_to_anyone_as_json_or_yaml():

@@ -1,4 +1,4 @@
-"""The README's API walk-through (its "REST API" section), end to end: once through the API client
+"""The API walk-through (docs/api.md, "Walk-through with curl"), end to end: once through the API client
 with the metrics checked against hand-computed values, and once exactly as written — its curl
 commands run by bash against a live server holding the demo."""
 
@@ -19,13 +19,13 @@ from validation.models import Hypothesis
 
 from .conftest import at
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 API = "/api/v1"
 
 
 @pytest.fixture
 def demo_member(transactional_db):
-    """The README's user: demo-member, a member of the organization acme (time zone UTC)."""
+    """The walk-through's user: demo-member, a member of the organization acme (time zone UTC)."""
     org = Organization.objects.create(slug="acme", name="Acme Analytics")
     user = get_user_model().objects.create_user("demo-member", password="proofloop-demo")
     Membership.objects.create(organization=org, user=user, role=Role.MEMBER)
@@ -91,9 +91,10 @@ def test_the_readme_flow_gives_the_hand_computed_metrics(demo_member):
 
 
 def readme_script(base_url: str) -> str:
-    """The README's bash blocks, pointed at `base_url` instead of http://127.0.0.1:8000."""
-    section = re.search(r"^## REST API\n(.*?)^## ", README.read_text(), re.S | re.M)
-    assert section, "README.md has a REST API section"
+    """The walk-through's bash blocks, pointed at `base_url` instead of http://127.0.0.1:8000."""
+    section = re.search(r"^## Walk-through with curl\n(.*?)(?:^## |\Z)", API_DOC.read_text(),
+                        re.S | re.M)
+    assert section, "docs/api.md has a walk-through section"
     blocks = re.findall(r"```bash\n(.*?)```", section.group(1), re.S)
     assert len(blocks) >= 2, "the walk-through and the logout"
     return "\n".join(blocks).replace("http://127.0.0.1:8000", base_url)

@@ -16,6 +16,7 @@ from .views.auth import LogoutAllView, LogoutView, TokenView
 from .views.evidence import ExperimentViewSet, InterviewViewSet, SalesCallViewSet
 from .views.hypotheses import HypothesisViewSet
 from .views.imports import ImportViewSet
+from .views.invitations import InvitationViewSet
 from .views.metrics import MetricsViewSet
 from .views.orgs import AreaViewSet, MemberViewSet, OrganizationViewSet
 
@@ -81,6 +82,11 @@ v1_patterns: list[URLPattern | URLResolver] = [
     path("auth/logout-all/", LogoutAllView.as_view(), name="auth-logout-all"),
     path("orgs/", OrganizationViewSet.as_view({"get": "list", "post": "create"}), name="org-list"),
     path("orgs/<slug:slug>/", include(org_patterns)),
+    path("invitations/", InvitationViewSet.as_view({"get": "list"}), name="invitation-list"),
+    path("invitations/<int:pk>/accept/", InvitationViewSet.as_view({"post": "accept"}),
+         name="invitation-accept"),
+    path("invitations/<int:pk>/decline/", InvitationViewSet.as_view({"post": "decline"}),
+         name="invitation-decline"),
 ]
 
 app_name = "api"

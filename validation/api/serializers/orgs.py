@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
 from core.models import Membership, Organization, Role, Weekday, validate_timezone
@@ -57,8 +58,22 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MembershipSerializer(MemberSerializer):
+    """A membership with its organization: what accepting an invitation makes."""
+
+    organization: serializers.SlugRelatedField[Organization] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The organization's slug.")
+
+    class Meta(MemberSerializer.Meta):
+        fields = ["organization", *MemberSerializer.Meta.fields]
+        read_only_fields = fields
+
+
 class MemberCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, help_text="An existing user's username.")
+    username = serializers.CharField(
+        max_length=150, validators=[UnicodeUsernameValidator()],
+        help_text="The username of the account to invite. It joins only when that account "
+                  "accepts the invitation.")
     role = serializers.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER],
                                    default=Role.MEMBER, help_text=(
                                        "The owner role is given by a transfer only."))

@@ -10,11 +10,13 @@ from rest_framework import mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import invitations
 from core import services as core_services
 from core.models import Membership, Organization, Role
 from validation import services
 from validation.models import ProductArea
 
+from ..serializers.invitations import InvitationCreatedSerializer
 from ..serializers.orgs import (
     AreaCreateSerializer,
     AreaSerializer,
@@ -25,6 +27,7 @@ from ..serializers.orgs import (
     OrganizationSerializer,
     OrganizationUpdateSerializer,
 )
+from ..throttles import InvitationRateThrottle
 from .base import OrgScopedViewSet
 
 
@@ -93,12 +96,16 @@ class OrganizationViewSet(mixins.ListModelMixin, OrgScopedViewSet[Organization])
 
 @extend_schema_view(
     list=extend_schema(summary="Members of the organization"),
-    create=extend_schema(summary="Add an existing user (admin)", request=MemberCreateSerializer,
-                         responses={201: MemberSerializer}),
+    create=extend_schema(summary="Invite an existing user by username (admin); they join when "
+                                 "they accept", request=MemberCreateSerializer,
+                         responses={202: OpenApiResponse(InvitationCreatedSerializer, description=(
+                             "The pending invitation. The answer is the same whether or not an "
+                             "account has that username."))}),
     partial_update=extend_schema(summary="Change a member's role; `owner` transfers ownership",
                                  request=MemberUpdateSerializer,
                                  responses={200: MemberSerializer}),
-    destroy=extend_schema(summary="Remove a member (admin); the owner cannot be removed"),
+    destroy=extend_schema(summary="Remove a member (admin), or leave (yourself, any role); the "
+                                  "owner cannot be removed nor leave"),
 )
 class MemberViewSet(mixins.ListModelMixin, OrgScopedViewSet[Membership]):
     queryset = Membership.objects.all()
@@ -106,18 +113,36 @@ class MemberViewSet(mixins.ListModelMixin, OrgScopedViewSet[Membership]):
     lookup_field = "user__username"
     lookup_url_kwarg = "username"
     roles = {"create": Role.ADMIN, "partial_update": Role.ADMIN, "destroy": Role.ADMIN}
-    error_fields = {"user": "username"}
+    error_fields = {"user": "username", "invitee_username": "username"}
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(InvitationRateThrottle())
+        return throttles
+
+    def required_role(self) -> str:
+        if self.action == "destroy" and self._leaving():
+            return Role.VIEWER  # any member may leave
+        return super().required_role()
+
+    def _leaving(self) -> bool:
+        return self.kwargs.get("username") == self.user.get_username()
 
     def org_queryset(self) -> QuerySet[Membership]:
         return (Membership.objects.for_org(self.organization).select_related("user")
                 .order_by("user__username"))
 
     def create(self, request: Request, slug: str) -> Response:
+        """Invite the account with this username; it becomes a member only by accepting
+        (`POST /api/v1/invitations/{id}/accept/`). Every username that is not a member's gets the
+        same answer, whether or not an account has it."""
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = core_services.membership_add(organization=self.organization,
-                                                  **serializer.validated_data)
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+        invitation = invitations.invitation_invite_username(
+            organization=self.organization, invited_by=self.user, **serializer.validated_data)
+        return Response(InvitationCreatedSerializer({"invitation": invitation}).data,
+                        status=status.HTTP_202_ACCEPTED)
 
     def partial_update(self, request: Request, slug: str, username: str) -> Response:
         membership = self.get_object()
@@ -128,7 +153,13 @@ class MemberViewSet(mixins.ListModelMixin, OrgScopedViewSet[Membership]):
         return Response(self.get_serializer(membership).data)
 
     def destroy(self, request: Request, slug: str, username: str) -> Response:
-        core_services.membership_remove(membership=self.get_object())
+        """Remove a member (admins), or leave the organization (your own username, any role).
+        The owner can do neither: ownership must be transferred first."""
+        membership = self.get_object()
+        if membership.user_id == self.user.pk:
+            core_services.membership_leave(membership=membership)
+        else:
+            core_services.membership_remove(membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
