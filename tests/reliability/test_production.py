@@ -15,6 +15,7 @@ import sys
 
 import pytest
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 
 from .conftest import ROOT, production_env
 
@@ -86,6 +87,13 @@ def test_production_answers_with_https_only_and_the_security_headers(tmp_path):
                                  "SESSION_COOKIE_HTTPONLY": True, "CSRF_COOKIE_SECURE": True}
 
 
+def schema_operations() -> list[tuple[str, str]]:
+    """(path, method) of every operation of the API's OpenAPI schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [(path, method) for path, item in schema["paths"].items() for method in item
+            if method in ("get", "post", "put", "patch", "delete")]
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_swagger_ui_works_under_the_csp_and_calls_the_api(browsing, team):
@@ -96,7 +104,7 @@ def test_swagger_ui_works_under_the_csp_and_calls_the_api(browsing, team):
     response = page.goto(browsing.base_url + reverse("api:docs"))
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector(".opblock", timeout=30_000)
-    assert page.locator(".opblock").count() == 43  # tests/api/test_schema.py's operations
+    assert page.locator(".opblock").count() == len(schema_operations())
     operation = page.locator("#operations-orgs-orgs_list")
     operation.locator(".opblock-summary").click()
     operation.get_by_role("button", name="Try it out").click()
