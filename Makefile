@@ -24,8 +24,8 @@ run: install
 	@if [ -n "$$REDIS_URL" ]; then \
 	  echo "REDIS_URL is set: starting a Celery worker and beat beside the web server."; \
 	  trap 'kill 0' EXIT; \
-	  $(VENV)/bin/celery -A core worker --loglevel=INFO --concurrency=2 & \
-	  $(VENV)/bin/celery -A core beat --loglevel=INFO --schedule=$(CURDIR)/.celerybeat-schedule & \
+	  $(VENV)/bin/celery -A proofloop worker --loglevel=INFO --concurrency=2 & \
+	  $(VENV)/bin/celery -A proofloop beat --loglevel=INFO --schedule=$(CURDIR)/.celerybeat-schedule & \
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
@@ -43,7 +43,7 @@ test: install browser
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy core validation
+	$(VENV)/bin/mypy proofloop core validation
 
 bench: install
 	$(PY) manage.py bench $(BENCH_ARGS)

@@ -1,3 +1,1 @@
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""Accounts, organizations and tenancy: the foundation the validation app builds on."""

@@ -1,10 +1,15 @@
-from django.contrib import admin
+"""The pages of accounts and organizations: signing in and up, passwords, invitations, members."""
+
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
 from . import views, views_accounts, views_invitations, views_members
 
-accounts_urlpatterns = [
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views_accounts.signup, name="signup"),
     path("orgs/new/", views_accounts.organization_new, name="organization-new"),
     path("invitations/<str:token>/", views_accounts.invitation_accept, name="invitation-accept"),
@@ -34,15 +39,4 @@ accounts_urlpatterns = [
          name="org-invitation-resend"),
     path("o/<slug:slug>/settings/invitations/<int:pk>/revoke/", views_members.invitation_revoke,
          name="org-invitation-revoke"),
-]
-
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    *accounts_urlpatterns,
-    path("admin/", admin.site.urls),
-    path("api/", include("validation.api.urls")),
-    path("", include("validation.urls")),
 ]

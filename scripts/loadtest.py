@@ -140,7 +140,7 @@ def admin_execute(url: str, statement: str) -> None:
 def prepare_environment(database_url: str, redis_url: str) -> dict[str, str]:
     """The production settings for this process and its children."""
     env = {
-        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_SETTINGS_MODULE": "proofloop.settings",
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS is a proxy's job
@@ -260,7 +260,7 @@ def wait_for_http(url: str, child: Child, timeout: float = 60) -> None:
 
 
 def wait_for_worker(child: Child, nodename: str, timeout: float = 60) -> None:
-    from core.celery import app
+    from proofloop.celery import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -375,7 +375,7 @@ def main() -> None:
         port = options.port or free_port()
         base_url = f"http://127.0.0.1:{port}"
         web = Child("gunicorn", [str(Path(sys.executable).with_name("gunicorn")),
-                                 "core.wsgi:application", "--bind", f"127.0.0.1:{port}",
+                                 "proofloop.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                  "--workers", str(options.web_workers),
                                  "--worker-class", "gthread",
                                  "--threads", str(options.web_threads),
@@ -383,7 +383,7 @@ def main() -> None:
                                  "--backlog", "256", "--log-level", "warning"], env, workdir)
         children.append(web)
         nodename = f"loadtest-{os.getpid()}@localhost"
-        worker = Child("celery", [sys.executable, "-m", "celery", "-A", "core", "worker",
+        worker = Child("celery", [sys.executable, "-m", "celery", "-A", "proofloop", "worker",
                                   "-n", nodename, "--pool=prefork",
                                   f"--concurrency={options.worker_concurrency}",
                                   "--without-gossip", "--without-mingle", "--loglevel=WARNING"],

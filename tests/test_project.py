@@ -21,7 +21,7 @@ def start_django(**env: str) -> subprocess.CompletedProcess[str]:
     """Load the production settings in a fresh interpreter with `env`."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL"))}
-    clean.update({"DJANGO_SETTINGS_MODULE": "core.settings", **env})
+    clean.update({"DJANGO_SETTINGS_MODULE": "proofloop.settings", **env})
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
                           env=clean, capture_output=True, text=True, timeout=60)
 
@@ -98,12 +98,12 @@ def test_docker_compose_services_run_real_entry_points():
         assert "healthcheck" in services[name], name
     assert any("postgres" in str(v) for v in services["postgres"].get("volumes", []))
     web = " ".join(services["web"]["command"])
-    assert "manage.py migrate" in web and "gunicorn core.wsgi:application" in web
-    assert (ROOT / "core" / "wsgi.py").exists()
+    assert "manage.py migrate" in web and "gunicorn proofloop.wsgi:application" in web
+    assert (ROOT / "proofloop" / "wsgi.py").exists()
     for name in ("worker", "beat"):
         command = services[name]["command"]
-        assert command[:3] == ["celery", "-A", "core"] and command[3] == name
-    from core.celery import app  # the `-A core` target really is a Celery app
+        assert command[:3] == ["celery", "-A", "proofloop"] and command[3] == name
+    from proofloop.celery import app  # the `-A proofloop` target really is a Celery app
     assert app.main == "proofloop"
     dockerfile = (ROOT / services["web"]["build"].get("dockerfile", "Dockerfile")
                   if isinstance(services["web"]["build"], dict) else ROOT / "Dockerfile")
@@ -115,10 +115,10 @@ def test_docker_compose_services_run_real_entry_points():
 
 
 def test_every_environment_variable_the_settings_read_is_documented_in_the_readme():
-    """The README's configuration table names each variable core/settings.py reads."""
+    """The README's configuration table names each variable proofloop/settings.py reads."""
     import re
 
-    settings = (ROOT / "core" / "settings.py").read_text()
+    settings = (ROOT / "proofloop" / "settings.py").read_text()
     read = set(re.findall(r'\b(?:env_\w+|database_config)\(\s*"([A-Z][A-Z0-9_]+)"', settings))
     assert {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "EMAIL_URL"} <= read
     readme = (ROOT / "README.md").read_text()

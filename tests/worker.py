@@ -85,7 +85,7 @@ def real_worker(app: Celery | None = None) -> Iterator[RunningWorker]:
     only this worker reads; eager mode is switched off and restored afterwards.
     """
     if app is None:
-        from core.celery import app as project_app
+        from proofloop.celery import app as project_app
 
         app = project_app
     if not settings.REDIS_URL:

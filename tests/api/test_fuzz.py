@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from core.wsgi import application
+from proofloop.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

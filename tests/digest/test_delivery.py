@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from core.celery import app as celery_app
 from core.models import Membership, Role
+from proofloop.celery import app as celery_app
 from validation import digest
 from validation.models import DeliveryStatus, DigestDelivery
 from validation.tasks import deliver_digest, send_org_digest

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, **env: str | None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "core.settings_test"}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "proofloop.settings_test"}
     for name, value in env.items():
         if value is None:
             environment.pop(name, None)

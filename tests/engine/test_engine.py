@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from celery.signals import task_postrun, task_prerun
 
-from core.celery import app
+from proofloop.celery import app
 from validation import engine, tasks
 from validation.models import Hypothesis, Status
 

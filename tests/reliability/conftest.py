@@ -54,12 +54,12 @@ def free_port() -> int:
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    """The environment of a child process on the production settings (core.settings), with
+    """The environment of a child process on the production settings (proofloop.settings), with
     none of this machine's Django variables leaking in."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL",
                                 "CELERY_"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "core.settings", "DJANGO_DEBUG": "false",
+    env.update({"DJANGO_SETTINGS_MODULE": "proofloop.settings", "DJANGO_DEBUG": "false",
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "EMAIL_URL": "consolemail://",
                 "LOG_LEVEL": "WARNING", **extra})
     return env
@@ -135,7 +135,7 @@ def _forget_pools(app: Any) -> None:
 @contextmanager
 def celery_broker(url: str) -> Iterator[Any]:
     """Publish tasks to `url` for real (eager mode off) for the duration."""
-    from core.celery import app
+    from proofloop.celery import app
 
     saved = {name: app.conf[name] for name in ("broker_url", "task_always_eager")}
     app.conf.broker_url = url
@@ -165,14 +165,14 @@ def published(monkeypatch) -> Iterator[list[str]]:
 
 # --- a Celery worker in a child process -----------------------------------------------------------
 class WorkerProcess:
-    """`celery -A core worker --pool=solo` in a child process of its own session, on the test
+    """`celery -A proofloop worker --pool=solo` in a child process of its own session, on the test
     database and the test's Redis, consuming one private queue; `kill()` sends SIGKILL."""
 
     def __init__(self, queue: str, log: Path, **env: str) -> None:
         self.queue = queue
         self.nodename = f"{queue}-{secrets.token_hex(3)}@localhost"
         self.log = log
-        command = [sys.executable, "-m", "celery", "-A", "core", "worker", "--pool=solo",
+        command = [sys.executable, "-m", "celery", "-A", "proofloop", "worker", "--pool=solo",
                    "-Q", queue, "-n", self.nodename, "--without-gossip", "--without-mingle",
                    "--without-heartbeat", "--loglevel=INFO"]
         self._log_file = log.open("ab")

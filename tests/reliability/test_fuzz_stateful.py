@@ -28,7 +28,7 @@ from hypothesis.errors import Flaky
 from knox.models import AuthToken
 from schemathesis.engine.errors import is_inconsistent_replay
 
-from core.wsgi import application
+from proofloop.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 

@@ -107,7 +107,7 @@ def test_a_150_mb_upload_is_refused_without_the_worker_growing(team, tmp_path):
     port = free_port()
     log = (tmp_path / "gunicorn.log").open("wb")
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "core.wsgi:application",
+        [str(Path(sys.executable).with_name("gunicorn")), "proofloop.wsgi:application",
          "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
          "--threads", "2", "--timeout", "120"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,

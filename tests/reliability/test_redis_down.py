@@ -35,10 +35,10 @@ pytestmark = pytest.mark.django_db(transaction=True)  # on_commit runs for real
 @contextmanager
 def redis_at(url: str, settings) -> Iterator[None]:
     """The broker, the cache (throttle counts, the reconcile's lock) and REDIS_URL at `url`,
-    configured as in production (core.cache.ResilientRedisCache, fail-fast timeouts)."""
+    configured as in production (proofloop.cache.ResilientRedisCache, fail-fast timeouts)."""
     settings.REDIS_URL = url
     settings.CACHES = {"default": {**settings.CACHES["default"],
-                                   "BACKEND": "core.cache.ResilientRedisCache",
+                                   "BACKEND": "proofloop.cache.ResilientRedisCache",
                                    "LOCATION": url, "KEY_PREFIX": "proofloop",
                                    "OPTIONS": {"socket_connect_timeout": 0.5,
                                                "socket_timeout": 0.5}}}

@@ -29,7 +29,7 @@ def compose_gunicorn_options() -> list[str]:
     """The options docker-compose.yml gives gunicorn, without --bind and --access-logfile."""
     command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]["command"]
     words = shlex.split(command[-1].split("exec ", 1)[1])
-    assert words[:2] == ["gunicorn", "core.wsgi:application"]
+    assert words[:2] == ["gunicorn", "proofloop.wsgi:application"]
     options, skip = [], False
     for word in words[2:]:
         if skip:
@@ -46,7 +46,7 @@ def test_idle_connections_do_not_stop_the_server(tmp_path: Path):
     workers = int(options[options.index("--workers") + 1])
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "core.wsgi:application",
+        [str(Path(sys.executable).with_name("gunicorn")), "proofloop.wsgi:application",
          "--bind", f"127.0.0.1:{port}", *options, "--timeout", "30"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env=production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",

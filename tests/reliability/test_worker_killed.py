@@ -2,7 +2,7 @@
 half-written, and a new worker finishes the job — `verify_metrics` then reports zero
 mismatches and every derived value equals the one computed before the crash.
 
-The worker is a real `celery -A core worker --pool=solo` in a child process of its own, on
+The worker is a real `celery -A proofloop worker --pool=solo` in a child process of its own, on
 this test's (committed) database and on Redis. To kill it *mid-task* every time rather than
 by luck, the test holds a row lock on one hypothesis: the worker's recompute waits on it in
 PostgreSQL, the test sees it waiting (pg_stat_activity), and kills it there.

@@ -1,5 +1,5 @@
 """Settings of the Celery workers that tests/reliability/test_worker_killed.py starts and
-kills: production settings (core.settings, from the same environment variables), with the
+kills: production settings (proofloop.settings, from the same environment variables), with the
 broker's visibility timeout shortened so that a task whose worker died is handed out again
 within seconds instead of an hour. CELERY_VISIBILITY_TIMEOUT refuses values under 60 s
 (production must stay above its longest task), hence a settings module of the tests' own.
@@ -7,7 +7,7 @@ within seconds instead of an hour. CELERY_VISIBILITY_TIMEOUT refuses values unde
 
 import os
 
-from core.settings import *  # noqa: F403
+from proofloop.settings import *  # noqa: F403
 
 CELERY_BROKER_VISIBILITY_TIMEOUT = int(os.environ.get("TEST_VISIBILITY_TIMEOUT", "5"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {

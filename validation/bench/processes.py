@@ -41,7 +41,7 @@ def child_environment(database: str) -> dict[str, str]:
     """The environment of a child process working on the benchmark database."""
     env = dict(os.environ)
     env.update({
-        "DJANGO_SETTINGS_MODULE": "core.settings",
+        "DJANGO_SETTINGS_MODULE": "proofloop.settings",
         "DATABASE_URL": database,
         "DJANGO_DEBUG": "false",
         "LOG_LEVEL": "WARNING",
@@ -52,7 +52,7 @@ def child_environment(database: str) -> dict[str, str]:
 
 
 class Worker:
-    """`celery -A core worker` in a child process, consuming one private queue."""
+    """`celery -A proofloop worker` in a child process, consuming one private queue."""
 
     def __init__(self, database: str, queue: str, *, pool: str = "prefork",
                  concurrency: int = 2) -> None:
@@ -63,7 +63,7 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, app: Any, timeout: float = 60.0) -> None:
-        command = [sys.executable, "-m", "celery", "-A", "core", "worker", "-Q", self.queue,
+        command = [sys.executable, "-m", "celery", "-A", "proofloop", "worker", "-Q", self.queue,
                    "-n", self.nodename, f"--pool={self.pool}",
                    f"--concurrency={self.concurrency}", "--without-gossip", "--without-mingle",
                    "--without-heartbeat", f"--loglevel={os.environ.get('BENCH_WORKER_LOGLEVEL', 'WARNING')}"]

@@ -314,7 +314,7 @@ def run(options: Options) -> dict[str, Any]:
     log = options.log
     started = time.perf_counter()
     report: dict[str, Any] = {"scale": options.scale, "cpus": os.cpu_count(), "targets": TARGETS}
-    from core.celery import app
+    from proofloop.celery import app
 
     with bench_database(options.keep, log) as (database, url):
         report["database"] = database

@@ -11,7 +11,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from core.env import (
+from proofloop.env import (
     database_config,
     email_config,
     env_bool,
@@ -74,8 +74,8 @@ MIDDLEWARE = [
     "core.middleware.RequestSizeLimitMiddleware",
 ]
 
-ROOT_URLCONF = "core.urls"
-WSGI_APPLICATION = "core.wsgi.application"
+ROOT_URLCONF = "proofloop.urls"
+WSGI_APPLICATION = "proofloop.wsgi.application"
 
 TEMPLATES = [
     {
@@ -115,10 +115,10 @@ REDIS_URL = env_url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "core.cache.ResilientRedisCache",
+            "BACKEND": "proofloop.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "proofloop",
-            # Fail fast when Redis is away; the cache then misses (see core/cache.py).
+            # Fail fast when Redis is away; the cache then misses (see proofloop/cache.py).
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }

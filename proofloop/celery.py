@@ -4,7 +4,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proofloop.settings")
 
 app = Celery("proofloop")
 app.config_from_object("django.conf:settings", namespace="CELERY")
