@@ -3,6 +3,7 @@ validators, and the sign-up that also creates the user's first organization."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -94,11 +95,17 @@ def sign_up_attempt(client_key: str) -> bool:
     return count <= settings.SIGNUP_LIMIT_PER_HOUR
 
 
+def token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new API token for `user`, valid API_TOKEN_TTL_DAYS: (the stored token, its key). The
+    key is shown once: only its hash is stored."""
+    return AuthToken.objects.create(user=user, expiry=timedelta(days=settings.API_TOKEN_TTL_DAYS))
+
+
 def user_credentials_changed(*, user: User) -> int:
     """Revoke every API token of `user`, whose password changed (change, reset, admin) or whose
     account was deactivated; returns how many were revoked. Web sessions need nothing more:
     Django signs each with a hash of the password (update_session_auth_hash keeps the one that
-    made the change) and refuses inactive users. Called by core/signals.py on every save of a
+    made the change) and refuses inactive users. Called by core/receivers.py on every save of a
     user, so no path that changes a password or deactivates an account can forget it."""
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return deleted

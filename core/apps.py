@@ -6,5 +6,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Accounts and organizations"
 
     def ready(self) -> None:
-        # db registers the SQLite percentile aggregate; lockout and signals connect receivers.
-        from core import db, lockout, signals  # noqa: F401
+        # why: these modules connect receivers (db: the SQLite percentile aggregate on each new
+        # connection; lockout, receivers: sign-in failures, credential changes), and receivers
+        # import models, which cannot be imported before the app registry is ready.
+        from core import db, lockout, receivers  # noqa: F401

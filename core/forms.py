@@ -4,23 +4,28 @@ back as ValidationErrors that the views show next to the fields."""
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.urls import reverse
 
-from validation.forms import timezone_choices
-
 from .accounts import password_reset_validity
 from .email import absolute_url, build_email
-from .models import INVITABLE_ROLES, Role
+from .models import INVITABLE_ROLES, Organization, Role
 
 PASSWORD_HELP = ("At least 8 characters; not a common password, not only digits, and not like "  # noqa: S105
                  "your username or email.")
 ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]
 ROLES_HELP = ("Viewers read everything; members also log evidence and decide; admins also manage "
               "members and settings.")
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(zone for zone in zoneinfo.available_timezones()
+                   if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/")))
+    return [("UTC", "UTC")] + [(name, name.replace("_", " ")) for name in names]
 
 
 class AccountForm(forms.Form):
@@ -105,3 +110,18 @@ class OrganizationCreateForm(AccountForm):
         choices=timezone_choices, initial="UTC", label="Time zone",
         widget=forms.Select(attrs={"data-guess-timezone": ""}),
         help_text="Weeks start on Monday 00:00 here; the digest is sent at local time.")
+
+
+class OrganizationSettingsForm(forms.ModelForm):
+    required_css_class = "is-required"
+
+    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone",
+                                 help_text="Weeks start on Monday 00:00 here; dates are shown in it.")
+    digest_hour = forms.TypedChoiceField(
+        coerce=int, label="Digest hour", choices=[(h, f"{h:02d}:00") for h in range(24)],
+        help_text="Local time at which the weekly digest is sent.")
+
+    class Meta:
+        model = Organization
+        fields = ["name", "timezone", "stale_after_days", "digest_weekday", "digest_hour"]
+        labels = {"stale_after_days": "Stale after (days)", "digest_weekday": "Digest day"}

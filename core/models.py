@@ -98,6 +98,11 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def for_org(self, organization: Organization) -> MembershipQuerySet:
         return self.filter(organization=organization)
 
+    def for_user(self, user: object) -> MembershipQuerySet:
+        """`user`'s memberships with their organizations, by organization name (one query)."""
+        return (self.filter(user=user).select_related("organization")
+                .order_by("organization__name", "organization__slug"))
+
 
 class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE,

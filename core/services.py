@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from .models import Membership, Organization, Role
+from .signals import member_removed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -107,10 +108,10 @@ def membership_remove(*, membership: Membership) -> None:
     if membership.role == Role.OWNER:
         raise ValidationError("The owner cannot be removed: transfer ownership to another "
                               "member first.")
-    from validation.models import Hypothesis  # core does not depend on validation at import
-
-    Hypothesis.objects.for_org(membership.organization_id).filter(
-        owner_id=membership.user_id).update(owner=None)
+    # Apps above this one keep their own rules about members (the validation app: a hypothesis's
+    # owner is a member); they hear of the removal inside this transaction.
+    member_removed.send(sender=Membership, organization_id=membership.organization_id,
+                        user_id=membership.user_id)
     membership.delete()
 
 

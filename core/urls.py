@@ -3,11 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_accounts, views_invitations, views_members
+from .views import accounts as views_accounts
+from .views import home, profile, settings
+from .views import invitations as views_invitations
+from .views import members as views_members
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views_accounts.signup, name="signup"),
@@ -39,4 +42,9 @@ urlpatterns = [
          name="org-invitation-resend"),
     path("o/<slug:slug>/settings/invitations/<int:pk>/revoke/", views_members.invitation_revoke,
          name="org-invitation-revoke"),
+    path("o/<slug:slug>/settings/", settings.org_settings, name="org-settings"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/digest/<slug:slug>/", profile.profile_digest, name="profile-digest"),
+    path("profile/tokens/", profile.token_create, name="profile-token-create"),
+    path("profile/tokens/<str:key>/revoke/", profile.token_revoke, name="profile-token-revoke"),
 ]

@@ -5,7 +5,6 @@ org_view() sets to the organization's."""
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -14,7 +13,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from core.models import Organization
 from validation.models import (
     DEFAULT_STRENGTH,
     ExperimentKind,
@@ -318,24 +316,3 @@ class DateRangeForm(ChoicesMixin, forms.Form):
             self.add_error("to", "The end of the range comes before its start.")
         return data
 
-
-# --- settings -------------------------------------------------------------------------------
-def timezone_choices() -> list[tuple[str, str]]:
-    names = sorted(zone for zone in zoneinfo.available_timezones()
-                   if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "US/")))
-    return [("UTC", "UTC")] + [(name, name.replace("_", " ")) for name in names]
-
-
-class OrganizationSettingsForm(forms.ModelForm):
-    required_css_class = "is-required"
-
-    timezone = forms.ChoiceField(choices=timezone_choices, label="Time zone",
-                                 help_text="Weeks start on Monday 00:00 here; dates are shown in it.")
-    digest_hour = forms.TypedChoiceField(
-        coerce=int, label="Digest hour", choices=[(h, f"{h:02d}:00") for h in range(24)],
-        help_text="Local time at which the weekly digest is sent.")
-
-    class Meta:
-        model = Organization
-        fields = ["name", "timezone", "stale_after_days", "digest_weekday", "digest_hour"]
-        labels = {"stale_after_days": "Stale after (days)", "digest_weekday": "Digest day"}

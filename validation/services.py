@@ -140,6 +140,12 @@ def hypothesis_reopen(*, hypothesis: Hypothesis, user: User | None,
     return hypothesis
 
 
+def hypotheses_owner_clear(*, organization_id: int, user_id: int) -> int:
+    """The hypotheses `user_id` owned in the organization lose their owner (an owner is a
+    member: called when the member leaves or is removed). Returns how many changed."""
+    return Hypothesis.objects.for_org(organization_id).filter(owner_id=user_id).update(owner=None)
+
+
 @transaction.atomic
 def hypothesis_delete(*, hypothesis: Hypothesis) -> None:
     hypothesis.delete()

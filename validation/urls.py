@@ -3,7 +3,7 @@ API docs, later pages) link to them."""
 
 from django.urls import path
 
-from validation.views import account, dashboard, digest, evidence, hypotheses, imports, settings
+from validation.views import dashboard, digest, evidence, hypotheses, imports
 
 EVIDENCE_URLS = (("interviews", "interview", "interview"),
                  ("sales-calls", "sales-call", "sales_call"),
@@ -25,17 +25,12 @@ urlpatterns = [
          name="hypothesis-reopen"),
     path("o/<slug:slug>/hypotheses/<int:pk>/delete/", hypotheses.hypothesis_delete,
          name="hypothesis-delete"),
-    path("o/<slug:slug>/settings/", settings.org_settings, name="org-settings"),
     path("o/<slug:slug>/settings/digest/", digest.digest_preview, name="digest-preview"),
     path("o/<slug:slug>/settings/import/", imports.import_new, name="import-new"),
     path("o/<slug:slug>/settings/import/<int:pk>/", imports.import_detail, name="import-detail"),
     path("o/<slug:slug>/settings/import/template/<str:kind>.csv", imports.import_template,
          name="import-template"),
-    path("profile/", account.profile, name="profile"),
     path("digest/unsubscribe/<str:token>/", digest.unsubscribe, name="digest-unsubscribe"),
-    path("profile/digest/<slug:slug>/", account.profile_digest, name="profile-digest"),
-    path("profile/tokens/", account.token_create, name="profile-token-create"),
-    path("profile/tokens/<str:key>/revoke/", account.token_revoke, name="profile-token-revoke"),
 ]
 
 for segment, name, source in EVIDENCE_URLS:

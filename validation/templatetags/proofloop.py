@@ -16,8 +16,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from core.models import Invitation, Membership
+from core.views.base import LAST_ORG_SESSION_KEY
 from validation.models.instants import localtime_or_utc
-from validation.views.base import LAST_ORG_SESSION_KEY
 
 register = template.Library()
 
@@ -114,8 +114,7 @@ def topbar(context: template.Context) -> dict[str, Any]:
     organization the navigation and the Log menu point to — the page's own, else the one
     used last, else the first — and the invitations the user can answer (one query)."""
     request = context["request"]
-    memberships = list(Membership.objects.filter(user=request.user).select_related("organization")
-                       .order_by("organization__name"))
+    memberships = list(Membership.objects.for_user(request.user))
     current = getattr(request, "membership", None)
     if current is None and memberships:
         last = request.session.get(LAST_ORG_SESSION_KEY)

@@ -16,12 +16,11 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from core.models import Organization
+from core.views.base import OrgRequest, org_view
 from validation import charts, metrics
 from validation.forms import DateRangeForm
 from validation.metrics import Window, local_midnight
 from validation.models import Hypothesis, ProductArea
-
-from .base import OrgRequest, org_view
 
 DEFAULT_WEEKS = 12
 PRESET_WEEKS = (4, 12, 26, 52)

@@ -11,10 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Role
+from core.views.base import OrgRequest, org_view, settings_nav
 
 from .. import digest
-from .base import OrgRequest, org_view
-from .settings import settings_nav
 
 
 # The signed token is the credential here, and RFC 8058 one-click unsubscribe POSTs come from

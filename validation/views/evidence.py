@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Role
+from core.views.base import OrgRequest, apply_errors, org_view, paginate, safe_next
 from validation import services
 from validation.csvio.formats import Kind
 from validation.forms import (
@@ -40,7 +41,7 @@ from validation.models import (
 )
 from validation.services import PROXY_BY_SOURCE
 
-from .base import OrgRequest, apply_errors, csv_response, org_view, paginate, safe_next
+from .base import csv_response
 
 EXPORT_KIND = {Source.INTERVIEW: Kind.INTERVIEWS, Source.SALES_CALL: Kind.SALES_CALLS,
                Source.EXPERIMENT: Kind.EXPERIMENTS}

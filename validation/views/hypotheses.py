@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Membership, Role
+from core.views.base import OrgRequest, apply_errors, org_view, paginate
 from validation import services
 from validation.csvio.formats import Kind
 from validation.forms import ChoicesMixin, DecideForm, HypothesisForm, ReopenForm
@@ -29,7 +30,7 @@ from validation.models import (
     Status,
 )
 
-from .base import OrgRequest, apply_errors, csv_response, org_view, paginate
+from .base import csv_response
 
 SORTS = {
     "recent": ("Newest first", [F("stated_at").desc(), F("id").desc()]),

@@ -9,14 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Role
+from core.views.base import OrgRequest, org_view, settings_nav
 from validation.csvio.exporter import template_lines
 from validation.csvio.formats import COLUMNS, Kind
 from validation.csvio.jobs import import_start
 from validation.csvio.reader import CsvFileError, check_size
 from validation.models.imports import ImportJob
-
-from .base import OrgRequest, org_view
-from .settings import settings_nav
 
 
 class ImportForm(forms.Form):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from axes.helpers import get_cool_off
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import extend_schema
@@ -16,6 +14,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core import accounts
 
 from ..authentication import TokenAuthentication
 from ..throttles import TokenRateThrottle
@@ -61,8 +61,7 @@ class TokenView(APIView):
         if user is None:
             raise serializers.ValidationError(
                 {"non_field_errors": ["Unable to sign in with this username and password."]})
-        instance, token = AuthToken.objects.create(
-            user=user, expiry=timedelta(days=settings.API_TOKEN_TTL_DAYS))
+        instance, token = accounts.token_issue(user=user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         return Response(TokenSerializer({"token": token, "expiry": instance.expiry}).data)
 

@@ -1,11 +1,16 @@
+"""Home — the dashboard used last, the invitations to answer, or an empty state — and a
+health check."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from core.models import Invitation, Organization
-from validation.views.base import LAST_ORG_SESSION_KEY
+from ..models import Invitation, Organization
+from .base import LAST_ORG_SESSION_KEY
 
 
 @require_GET

@@ -1,10 +1,9 @@
-"""Organization settings, for admins. The settings sub-navigation lists the pages of this
-area; pages added later (members, invitations, import, digest preview) join SETTINGS_NAV."""
+"""The organization's settings page, for admins: name, time zone, stale threshold, digest
+schedule."""
 
 from __future__ import annotations
 
 from copy import copy
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,34 +11,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from core import services as core_services
-from core.models import Role
-from validation.forms import OrganizationSettingsForm
-
-from .base import OrgRequest, apply_errors, org_view
-
-
-@dataclass(frozen=True)
-class SettingsPage:
-    """An entry of the settings sub-navigation: a URL name taking the organization's slug."""
-
-    url_name: str
-    label: str
-    role: str = Role.ADMIN
-
-
-# Add a page here to list it in the settings sub-navigation (templates/settings/_nav.html).
-SETTINGS_NAV: list[SettingsPage] = [
-    SettingsPage("org-settings", "Organization"),
-    SettingsPage("org-members", "Members"),
-    SettingsPage("digest-preview", "Weekly digest"),
-    SettingsPage("import-new", "Import CSV", Role.MEMBER),
-]
-
-
-def settings_nav(request: OrgRequest) -> list[SettingsPage]:
-    """The settings pages the member's role may open."""
-    return [page for page in SETTINGS_NAV if request.membership.has_role(page.role)]
+from .. import services
+from ..forms import OrganizationSettingsForm
+from ..models import Role
+from .base import OrgRequest, apply_errors, org_view, settings_nav
 
 
 @org_view(Role.ADMIN)
@@ -50,7 +25,7 @@ def org_settings(request: OrgRequest) -> HttpResponse:
     form = OrganizationSettingsForm(request.POST or None, instance=copy(request.org))
     if request.method == "POST" and form.is_valid():
         try:
-            core_services.organization_update(
+            services.organization_update(
                 organization=request.org,
                 **{name: form.cleaned_data[name] for name in OrganizationSettingsForm.Meta.fields})
         except ValidationError as error:

@@ -16,13 +16,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from validation.views.base import OrgRequest, apply_errors, org_view
-from validation.views.settings import settings_nav
-
-from . import invitations, services
-from .forms import ROLE_CHOICES, InviteForm, RoleForm
-from .models import ROLE_RANK, Invitation, Membership, Role
-from .services import OWNER_CANNOT_LEAVE
+from .. import invitations, services
+from ..forms import ROLE_CHOICES, InviteForm, RoleForm
+from ..models import ROLE_RANK, Invitation, Membership, Role
+from ..services import OWNER_CANNOT_LEAVE
+from .base import OrgRequest, apply_errors, org_view, settings_nav
 
 logger = logging.getLogger("proofloop.members")
 

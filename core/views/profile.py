@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,16 +11,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from knox.models import AuthToken
 
-from core.models import Membership
-
+from .. import accounts
+from ..models import Membership
 from .base import AuthedRequest
 
 
 def _profile_context(request: AuthedRequest) -> dict[str, object]:
     return {
         "section": "profile",
-        "memberships": Membership.objects.filter(user=request.user)
-        .select_related("organization").order_by("organization__name"),
+        "memberships": Membership.objects.for_user(request.user),
         "tokens": AuthToken.objects.filter(user=request.user).order_by("-created"),
         "now": timezone.now(),
         "token_ttl_days": settings.API_TOKEN_TTL_DAYS,
@@ -56,8 +53,7 @@ def profile_digest(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 def token_create(request: AuthedRequest) -> HttpResponse:
     """Create an API token and show its key, this once: only its hash is stored."""
-    token, key = AuthToken.objects.create(
-        request.user, expiry=timedelta(days=settings.API_TOKEN_TTL_DAYS))
+    token, key = accounts.token_issue(user=request.user)
     messages.success(request, "API token created. Copy it now: it will not be shown again.")
     return render(request, "account/profile.html",
                   {**_profile_context(request), "new_key": key, "new_token": token})

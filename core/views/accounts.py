@@ -19,10 +19,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
-from validation.views.base import LAST_ORG_SESSION_KEY, AuthedRequest, apply_errors
-
-from . import accounts, invitations
-from .forms import (
+from .. import accounts, invitations
+from ..forms import (
     InvitationSignUpForm,
     OrganizationCreateForm,
     PasswordChangeForm,
@@ -30,10 +28,11 @@ from .forms import (
     SetPasswordForm,
     SignUpForm,
 )
-from .invitations import AlreadyMember, InvitationRefused
-from .models import Invitation, Membership, Role
-from .net import client_key
-from .services import organization_create
+from ..invitations import AlreadyMember, InvitationRefused
+from ..models import Invitation, Membership, Role
+from ..net import client_key
+from ..services import organization_create
+from .base import LAST_ORG_SESSION_KEY, AuthedRequest, apply_errors
 
 # The session is created by login() with this backend; django-axes' backend only counts
 # failures of authenticate(), which these pages do not call.

@@ -9,11 +9,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from validation.views.base import LAST_ORG_SESSION_KEY, AuthedRequest
-
-from . import invitations
-from .invitations import AlreadyMember, InvitationRefused
-from .models import Invitation
+from .. import invitations
+from ..invitations import AlreadyMember, InvitationRefused
+from ..models import Invitation
+from .base import LAST_ORG_SESSION_KEY, AuthedRequest
 
 
 def _pending(request: AuthedRequest, pk: int) -> Invitation:
