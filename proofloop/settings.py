@@ -6,6 +6,7 @@ with an ImproperlyConfigured error that names the variable.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
     "core",
     "validation",
 ]
+# devtools/ (the benchmark's `manage.py bench`) is in a checkout only: the wheel and the Docker
+# image leave it out, so it is installed wherever it can be imported and nowhere else.
+if importlib.util.find_spec("devtools"):
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -158,6 +163,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # recompute). validation/tasks.py closes failed or expired (CONN_MAX_AGE) connections around
 # each task instead, as Django does around each request.
 CELERY_DB_REUSE_MAX = 1000
+# Task modules besides each app's tasks.py (which Celery finds by itself).
+CELERY_IMPORTS = ["validation.csvio.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "reconcile-cycle-metrics": {
         "task": "validation.tasks.reconcile_all",

@@ -1,7 +1,8 @@
 """Django admin for every domain model.
 
-Edits made here go through the same recompute hook as the services, so derived values stay
-right; the derived columns themselves are read-only.
+Deleting a hypothesis or a piece of evidence goes through its service; the admin's own edits of a
+record are followed by the services' recompute (validation.tasks.recompute_on_commit), so derived
+values stay right; the derived columns themselves are read-only.
 """
 
 from __future__ import annotations
@@ -9,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 
-from . import engine
+from . import engine, services
 from .models import (
     DigestDelivery,
     Evidence,
@@ -24,9 +24,9 @@ from .models import (
     ProductArea,
     SalesCall,
 )
+from .tasks import recompute_on_commit
 
-DERIVED = ["first_evidence_at", "first_interview_at", "first_sales_call_at",
-           "first_experiment_at", "last_evidence_at", "evidence_count", "cycle_time"]
+DERIVED = list(engine.DERIVED_FIELDS)
 
 
 class RecomputeOnSave(admin.ModelAdmin):
@@ -36,7 +36,7 @@ class RecomputeOnSave(admin.ModelAdmin):
         raise NotImplementedError
 
     def _enqueue(self, ids: list[int]) -> None:
-        transaction.on_commit(lambda: engine.enqueue_recompute(ids))
+        recompute_on_commit(ids)
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         before = self.affected_hypotheses(form.instance) if change else []
@@ -89,6 +89,13 @@ class HypothesisAdmin(RecomputeOnSave):
     def affected_hypotheses(self, obj: Hypothesis) -> list[int]:
         return [obj.pk] if obj.pk else []
 
+    def delete_model(self, request: Any, obj: Hypothesis) -> None:
+        services.hypothesis_delete(hypothesis=obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for hypothesis in queryset:
+            services.hypothesis_delete(hypothesis=hypothesis)
+
 
 class EvidenceAdmin(RecomputeOnSave):
     list_filter = ["organization"]
@@ -102,6 +109,13 @@ class EvidenceAdmin(RecomputeOnSave):
             return []
         return list(EvidenceLink.objects.filter(evidence=obj).values_list("hypothesis_id",
                                                                            flat=True))
+
+    def delete_model(self, request: Any, obj: Evidence) -> None:
+        services.evidence_delete(evidence=obj)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for evidence in queryset:
+            services.evidence_delete(evidence=evidence)
 
 
 @admin.register(Interview)

@@ -9,8 +9,10 @@ Concurrency: the hypothesis rows are locked (in id order) *before* the aggregate
 READ COMMITTED each statement takes a fresh snapshot, so every computation sees all changes
 committed before it acquired the locks, and writers of one hypothesis are serialized: the last
 writer has the newest snapshot, and no older computation can overwrite a newer value. A change
-committed while a computation holds the lock enqueues its own recompute after commit, which
-waits for that lock and then sees the change.
+committed while a computation holds the lock enqueues its own recompute after commit (the
+services do, through validation.tasks), which waits for that lock and then sees the change.
+
+This module is pure computation: it neither queues nor knows about tasks.
 
 The lock is `FOR NO KEY UPDATE`, the mode PostgreSQL's own UPDATE takes: it serializes the
 engine's writers and the services' `select_for_update()` edits of a hypothesis, but not the
@@ -29,7 +31,6 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, When
-from kombu.exceptions import OperationalError
 
 from .models import DECIDED_STATUSES, Hypothesis, Source
 
@@ -223,29 +224,3 @@ def verify(organization_id: int | None = None) -> list[Mismatch]:
     return [Mismatch(row["id"], f, row[f"stored_{f}"], row[f"computed_{f}"])
             for row in rows.iterator(2000)
             for f in DERIVED_FIELDS if row[f"stored_{f}"] != row[f"computed_{f}"]]
-
-
-def enqueue_recompute(ids: Sequence[int]) -> None:
-    """Queue the recompute of `ids` in batches. Call it after commit (`transaction.on_commit`).
-
-    If the broker cannot be reached the change is already committed: the hourly reconcile
-    will correct the derived values, so this logs and returns instead of failing the request.
-    """
-    from .tasks import recompute_hypotheses_task
-
-    ids = sorted(set(ids))
-    for i in range(0, len(ids), BATCH_SIZE):
-        batch = ids[i:i + BATCH_SIZE]
-        try:
-            recompute_hypotheses_task.delay(batch)
-        except OperationalError:
-            logger.warning("broker unreachable: recompute of %d hypotheses left to the "
-                           "reconcile task", len(batch))
-            return
-
-
-def recompute_on_commit(ids: Iterable[int]) -> None:
-    """Enqueue the recompute of `ids` once the current transaction commits."""
-    batch = sorted(set(ids))
-    if batch:
-        transaction.on_commit(lambda: enqueue_recompute(batch))

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from core.models import Organization
 
-from .engine import recompute_on_commit
 from .models import (
     DEFAULT_STRENGTH,
     Evidence,
@@ -31,6 +30,7 @@ from .models import (
     Status,
     Strength,
 )
+from .tasks import recompute_on_commit
 
 PROXY_BY_SOURCE: dict[Source, type[Evidence]] = {
     Source.INTERVIEW: Interview,

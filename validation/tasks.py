@@ -1,22 +1,30 @@
-"""Celery tasks: thin, taking ids, idempotent and safe to run twice or concurrently."""
+"""Celery tasks: thin, taking ids, idempotent and safe to run twice or concurrently — and the one
+place that queues them: `enqueue_on_commit` (after the transaction commits; in-process when
+there is no broker, as Celery's eager mode; logged, not raised, when the broker is unreachable,
+since the write is committed and the hourly reconcile catches up).
+
+The CSV import's task lives in validation/csvio/tasks.py (it runs the importer, which writes
+through the services that import this module)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, TypedDict
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.signals import task_postrun, task_prerun
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, transaction
+from kombu.exceptions import OperationalError
 
 from core.models import Organization
 
 from . import digest, engine
-from .csvio.jobs import import_run
 
 logger = logging.getLogger("proofloop.engine")
 
@@ -44,6 +52,40 @@ RETRY: RetryOptions = {
 }
 
 
+# --- queueing -------------------------------------------------------------------------------------
+def enqueue_on_commit(task: Task, *args: Any,
+                      unreachable: Callable[[], None] | None = None) -> None:
+    """Queue `task(*args)` once the current transaction commits (at once outside one); nothing
+    if it rolls back. When the broker cannot be reached the committed write stands: `unreachable`
+    is called to say so and record that the work was not started (by default, a log line)."""
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except OperationalError:
+            if unreachable is not None:
+                unreachable()
+            else:
+                logger.warning("broker unreachable: %s%r not queued", task.name, args)
+
+    transaction.on_commit(send)
+
+
+def recompute_on_commit(ids: Iterable[int]) -> None:
+    """Queue the recompute of hypotheses `ids`, in batches of engine.BATCH_SIZE, once the
+    current transaction commits; left to the hourly reconcile if the broker is unreachable."""
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), engine.BATCH_SIZE):
+        batch = ids[start:start + engine.BATCH_SIZE]
+        enqueue_on_commit(recompute_hypotheses_task, batch,
+                          unreachable=partial(_recompute_left_to_reconcile, len(batch)))
+
+
+def _recompute_left_to_reconcile(count: int) -> None:
+    logger.warning("broker unreachable: recompute of %d hypotheses left to the reconcile task",
+                   count)
+
+
+# --- derived values -----------------------------------------------------------------------------
 @shared_task(name="validation.tasks.recompute_hypotheses", **RETRY)
 def recompute_hypotheses_task(hypothesis_ids: list[int]) -> int:
     """Recompute the derived values of a few hypotheses; returns how many were corrected."""
@@ -124,10 +166,3 @@ def deliver_digest(self, delivery_id: int) -> str:  # type: ignore[no-untyped-de
         return digest.deliver(delivery_id)
     except digest.DeliveryFailed as exc:
         raise self.retry(exc=exc, countdown=digest.retry_countdown(self.request.retries)) from exc
-
-
-# --- CSV import ---------------------------------------------------------------------------------
-@shared_task(name="validation.tasks.run_import", acks_late=True, reject_on_worker_lost=True)
-def run_import(import_id: int) -> str:
-    """Check and write one uploaded CSV (claimed once; all rows or none)."""
-    return import_run(import_id)

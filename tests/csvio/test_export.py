@@ -7,7 +7,7 @@ import pytest
 
 from validation import engine
 from validation.csvio.exporter import escape
-from validation.csvio.jobs import import_start
+from validation.csvio.services import import_start
 from validation.models import Evidence, Experiment, Hypothesis, Interview, SalesCall
 from validation.models.imports import ImportStatus
 

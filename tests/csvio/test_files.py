@@ -2,8 +2,8 @@
 
 import pytest
 
-from validation.csvio.jobs import import_start
 from validation.csvio.reader import CsvFileError
+from validation.csvio.services import import_start
 from validation.models import Evidence
 from validation.models.imports import ImportJob
 

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 
 from validation import engine
-from validation.csvio.jobs import import_start
+from validation.csvio.services import import_start
 from validation.models import Evidence, EvidenceLink, Hypothesis, Interview, SalesCall
 from validation.models.imports import ImportJob, ImportStatus
 
@@ -127,6 +127,7 @@ def test_another_organizations_hypothesis_cannot_be_linked_by_id(run, team):
     assert Evidence.objects.count() == 0
 
 
+@pytest.mark.slow  # 5,000 rows checked and written
 def test_five_thousand_rows_import_in_one_task_with_progress_and_one_recompute(
         team, hypotheses, django_capture_on_commit_callbacks):
     rows = "".join(f"2026-0{1 + i % 3}-{1 + i % 28:02d} 09:00,Account {i},{i},"

@@ -8,8 +8,8 @@ import io
 import pytest
 from django.test import Client
 
-from validation.csvio.jobs import import_start
 from validation.csvio.reader import CHUNK_BYTES, CsvFileError
+from validation.csvio.services import import_start
 from validation.models.imports import ImportJob
 
 pytestmark = pytest.mark.django_db

@@ -95,18 +95,21 @@ def test_a_committed_write_enqueues_its_hypotheses_only_once_it_commits(
     assert published == [sorted(world[name].pk for name in affected)]
 
 
-def test_an_unreachable_broker_does_not_fail_the_committed_write(world, monkeypatch, caplog):
+def test_an_unreachable_broker_does_not_fail_the_committed_write(world, monkeypatch, caplog,
+                                                                  django_capture_on_commit_callbacks):
     def unreachable(ids: list[int]) -> None:
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(tasks.recompute_hypotheses_task, "delay", unreachable)
-    with caplog.at_level(logging.WARNING, logger="proofloop.engine"):
-        engine.enqueue_recompute([world["h1"].pk])
+    with (caplog.at_level(logging.WARNING, logger="proofloop.engine"),
+          django_capture_on_commit_callbacks(execute=True)):
+        tasks.recompute_on_commit([world["h1"].pk])
     assert "broker unreachable: recompute of 1 hypotheses left to the reconcile task" in caplog.text
 
 
-def test_large_changes_are_enqueued_in_batches(published):
-    engine.enqueue_recompute(range(1, engine.BATCH_SIZE * 2 + 2))
+def test_large_changes_are_enqueued_in_batches(db, published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.recompute_on_commit(range(1, engine.BATCH_SIZE * 2 + 2))
     assert [len(batch) for batch in published] == [engine.BATCH_SIZE, engine.BATCH_SIZE, 1]
 
 

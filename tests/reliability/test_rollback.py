@@ -23,7 +23,8 @@ from django.utils import timezone
 from tests.api.conftest import row_counts
 from validation import services
 from validation.csvio import importer
-from validation.csvio.jobs import import_run, import_start
+from validation.csvio.jobs import import_run
+from validation.csvio.services import import_start
 from validation.models import EvidenceLink, Hypothesis, Status
 from validation.models.imports import ImportJob, ImportStatus
 from validation.services import LinkSpec

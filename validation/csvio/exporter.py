@@ -14,7 +14,7 @@ from django.db.models import Prefetch, QuerySet
 
 from validation.models import Evidence, EvidenceLink, Hypothesis
 
-from .formats import Kind, export_columns
+from .formats import COLUMNS, Kind, export_columns
 from .reader import FORMULA_STARTS
 
 CHUNK = 500
@@ -104,7 +104,6 @@ def export_lines(kind: str, queryset: QuerySet[Any]) -> Iterator[str]:
 
 def template_lines(kind: str) -> Iterator[str]:
     """A template: the header and one example row."""
-    from .formats import COLUMNS
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.name for c in COLUMNS[kind]])

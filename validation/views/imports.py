@@ -12,8 +12,8 @@ from core.models import Role
 from core.views.base import OrgRequest, org_view, settings_nav
 from validation.csvio.exporter import template_lines
 from validation.csvio.formats import COLUMNS, Kind
-from validation.csvio.jobs import import_start
 from validation.csvio.reader import CsvFileError, check_size
+from validation.csvio.services import import_start
 from validation.models.imports import ImportJob
 
 

@@ -10,8 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.models import Role
-from validation.csvio.jobs import import_start
 from validation.csvio.reader import CsvFileError
+from validation.csvio.services import import_start
 from validation.models.imports import ImportJob
 
 from ..serializers.imports import ImportInputSerializer, ImportJobSerializer
