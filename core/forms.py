@@ -11,6 +11,8 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.urls import reverse
 
+from core.inputs import max_length
+
 from .accounts import password_reset_validity
 from .email import absolute_url, build_email
 from .models import INVITABLE_ROLES, Organization, Role
@@ -49,7 +51,7 @@ class SignUpForm(AccountForm):
                              help_text="For password resets and the weekly digest.")
     password = new_password_field()
     organization_name = forms.CharField(
-        max_length=120, label="Organization name",
+        max_length=max_length(Organization, "name"), label="Organization name",
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         help_text="Your company or team. You can invite colleagues once it exists.")
     timezone = forms.ChoiceField(
@@ -105,7 +107,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
 
 class OrganizationCreateForm(AccountForm):
-    name = forms.CharField(max_length=120, label="Organization name")
+    name = forms.CharField(max_length=max_length(Organization, "name"), label="Organization name")
     timezone = forms.ChoiceField(
         choices=timezone_choices, initial="UTC", label="Time zone",
         widget=forms.Select(attrs={"data-guess-timezone": ""}),

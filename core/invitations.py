@@ -31,6 +31,7 @@ from django.utils import timezone
 from .accounts import user_create
 from .email import absolute_url, build_email
 from .models import INVITABLE_ROLES, Invitation, InvitationState, Membership, Organization, Role
+from .services import membership_create
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -315,11 +316,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         invitation.refresh_from_db()
         state = invitation.state_at(now)
         raise InvitationRefused(state if state != InvitationState.PENDING else "invalid", invitation)
-    membership = Membership(organization=invitation.organization, user=user, role=invitation.role)
     try:
-        membership.full_clean()
-        with transaction.atomic():
-            membership.save()
+        membership = membership_create(organization=invitation.organization, user=user,
+                                       role=invitation.role)
     except (ValidationError, IntegrityError):
         # The user joined at the same instant by another invitation: undo this claim.
         existing = (Membership.objects.select_related("organization")

@@ -71,6 +71,22 @@ def organization_delete(*, organization: Organization) -> None:
 
 OWNER_CANNOT_LEAVE = "Transfer ownership before leaving: an organization always keeps one owner."
 
+def membership_create(*, organization: Organization, user: User, role: str) -> Membership:
+    """`user` joins `organization` with `role` (any but the owner's, which passes by transfer).
+
+    Nobody joins without consent: the callers are accepting an invitation (core.invitations)
+    and seeding demo data. A duplicate raises ValidationError, or IntegrityError when another
+    transaction added the same member at the same instant."""
+    if role == Role.OWNER:
+        raise ValidationError({"role": "An organization has one owner: ownership passes by a "
+                                       "transfer."})
+    membership = Membership(organization=organization, user=user, role=role)
+    membership.full_clean()
+    with transaction.atomic():
+        membership.save()
+    return membership
+
+
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, by: Membership) -> Membership:
     """Give `membership` the role `role`, as the member `by`.

@@ -268,7 +268,7 @@ SPECTACULAR_SETTINGS = {
         "ExperimentKindEnum": "validation.models.ExperimentKind",
         "ExperimentResultEnum": "validation.models.ExperimentResult",
         "WeekdayEnum": "core.models.Weekday",
-        "ImportKindEnum": "validation.csvio.formats.Kind",
+        "ImportKindEnum": "validation.models.imports.Kind",
         "ImportStatusEnum": "validation.models.imports.ImportStatus",
     },
 }

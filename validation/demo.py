@@ -13,17 +13,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import Membership, Organization, Role
+from core import services as core_services
+from core.models import Organization, Role
 
-from . import engine
+from . import engine, services
 from .models import (
-    DEFAULT_STRENGTH,
     Evidence,
-    EvidenceLink,
     ExperimentKind,
     Hypothesis,
-    HypothesisStatusChange,
-    ProductArea,
     Source,
     Stance,
     Status,
@@ -276,19 +273,16 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
         return existing
     now = now or timezone.now()
     rng = random.Random(seed)
-    org = Organization.objects.create(slug=DEMO_SLUG, name="Acme Analytics",
-                                      timezone="America/New_York")
-    users = {}
-    for demo in DEMO_USERS:
-        user = _demo_user(demo)
-        Membership.objects.create(organization=org, user=user, role=demo.role)
-        users[demo.role] = user
+    users = {demo.role: _demo_user(demo) for demo in DEMO_USERS}
+    org = core_services.organization_create(user=users[Role.OWNER], name="Acme Analytics",
+                                            slug=DEMO_SLUG, timezone="America/New_York")
+    for role, user in users.items():
+        if role != Role.OWNER:
+            core_services.membership_create(organization=org, user=user, role=role)
     demo_staff_ensure()
     owners = [users[Role.OWNER], users[Role.ADMIN], users[Role.MEMBER]]
-    areas = {name: ProductArea.objects.create(organization=org, name=name)
-             for name in ("Onboarding", "Pricing", "Collaboration", "Integrations")}
 
-    hypotheses, evidence, links, changes = [], [], [], []
+    hypotheses, area_names, evidence = [], [], []
     for index, (area, title, statement, criteria) in enumerate(HYPOTHESES):
         stated_at = _when(rng, now - timedelta(days=182), 0, 176, now)
         recent = stated_at > now - timedelta(days=50)
@@ -297,7 +291,7 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
         # Faster cycles lately, so the dashboard shows the team learning faster.
         pace = 0.6 if stated_at > now - timedelta(days=70) else 1.0
         hypothesis = Hypothesis(organization=org, title=title, statement=statement,
-                                success_criteria=criteria, area=areas[area],
+                                success_criteria=criteria,
                                 owner=owners[index % len(owners)], stated_at=stated_at,
                                 created_by=users[Role.ADMIN])
         items = _evidence_for(rng, org, hypothesis, now, pace, stale=index % 6 == 5)
@@ -309,27 +303,15 @@ def seed_demo(*, now: datetime | None = None, seed: int = 7) -> Organization:
                 hypothesis.status, hypothesis.decided_at = outcome, decided_at
                 hypothesis.decision_note = _decision_note(outcome)
         hypotheses.append(hypothesis)
-        evidence += [e for e, _ in items]
-        links += [(hypothesis, e, stance) for e, stance in items]
+        area_names.append(area)
+        evidence += [(hypothesis, e, stance) for e, stance in items]
 
-    Hypothesis.objects.bulk_create(hypotheses)
-    Evidence.objects.bulk_create(evidence)
-    for hypothesis in hypotheses:
-        changes.append(HypothesisStatusChange(
-            organization=org, hypothesis=hypothesis, from_status="", to_status=Status.OPEN,
-            changed_by=users[Role.ADMIN], changed_at=hypothesis.stated_at))
-        if hypothesis.status != Status.OPEN:
-            if hypothesis.decided_at is None:  # set above together with the decided status
-                raise ValueError(f"Decided demo hypothesis {hypothesis.title!r} has no decision time.")
-            changes.append(HypothesisStatusChange(
-                organization=org, hypothesis=hypothesis, from_status=Status.OPEN,
-                to_status=hypothesis.status, decided_at=hypothesis.decided_at,
-                note=hypothesis.decision_note, changed_by=hypothesis.owner,
-                changed_at=hypothesis.decided_at))
-    HypothesisStatusChange.objects.bulk_create(changes)
-    EvidenceLink.objects.bulk_create(
-        EvidenceLink(organization=org, hypothesis=h, evidence=e, stance=stance,
-                     strength=DEFAULT_STRENGTH[Source(e.source)]) for h, e, stance in links)
+    # Through the services the CSV import uses: the status history recorded as it would be.
+    services.hypotheses_import(organization=org, user=users[Role.ADMIN], hypotheses=hypotheses,
+                               area_names=area_names)
+    services.evidence_import(records=[
+        (e, services.links_validate(org, e.source, [services.LinkSpec(h, stance=stance)]))
+        for h, e, stance in evidence])
     engine.recompute_all(org.pk)
     return org
 

@@ -6,18 +6,20 @@ org_view() sets to the organization's."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.inputs import max_length
 from validation.models import (
     DEFAULT_STRENGTH,
+    Evidence,
     ExperimentKind,
     ExperimentResult,
     Hypothesis,
+    ProductArea,
     Source,
     Stance,
     Status,
@@ -26,9 +28,8 @@ from validation.models import (
 from validation.models.instants import (
     FIRST_DAY,
     LAST_DAY,
-    OUT_OF_RANGE_CODE,
-    OUT_OF_RANGE_MESSAGE,
     localtime_or_utc,
+    parse_instant,
     validate_instant_in_range,
 )
 from validation.services import LinkSpec
@@ -65,14 +66,13 @@ class LocalDateTimeField(forms.DateTimeField):
         return super().prepare_value(value)
 
     def to_python(self, value: Any) -> datetime | None:
-        # Read in the local zone, handed on in UTC: the models' messages print instants as UTC.
-        instant = super().to_python(value)
-        if instant is None:
+        # Read in the local zone by the one parser of instants (its messages say what is wrong
+        # with the value itself), handed on in UTC: the models' messages print instants as UTC.
+        if value in self.empty_values:
             return None
-        try:
-            return instant.astimezone(UTC)
-        except OverflowError:  # a local time at an end of the calendar: out of range anyway
-            raise ValidationError(OUT_OF_RANGE_MESSAGE, code=OUT_OF_RANGE_CODE) from None
+        if isinstance(value, datetime):
+            return super().to_python(value)
+        return parse_instant(str(value))
 
 
 def textarea(rows: int = 3, placeholder: str = "") -> forms.Textarea:
@@ -98,14 +98,16 @@ class ProofloopForm(ChoicesMixin, forms.Form):
 
 # --- hypotheses -----------------------------------------------------------------------------
 class HypothesisForm(ProofloopForm):
-    title = forms.CharField(max_length=200, help_text="A short name the team will recognise.")
+    title = forms.CharField(max_length=max_length(Hypothesis, "title"),
+                            help_text="A short name the team will recognise.")
     statement = forms.CharField(
         widget=textarea(3, "We believe that … for … will …"),
         help_text="A falsifiable belief: we believe that … for … will …")
     success_criteria = forms.CharField(
         required=False, widget=textarea(2, "Median onboarding under one day for the new cohort."),
         help_text="What evidence would validate it.")
-    area = forms.CharField(max_length=60, required=False, label="Product area",
+    area = forms.CharField(max_length=max_length(ProductArea, "name"), required=False,
+                           label="Product area",
                            help_text="Pick one or type a new name; it is created on first use.",
                            widget=forms.TextInput(attrs={"list": "area-options",
                                                          "autocomplete": "off"}))
@@ -233,10 +235,10 @@ class EvidenceForm(ProofloopForm):
 class InterviewForm(EvidenceForm):
     occurred_at = LocalDateTimeField(label="When", error_messages={
         "required": "Give the date of the interview."})
-    interviewee = forms.CharField(max_length=120, required=False,
+    interviewee = forms.CharField(max_length=max_length(Evidence, "interviewee"), required=False,
                                   help_text="Optional: leave empty to keep them anonymous.")
-    company = forms.CharField(max_length=120, required=False)
-    segment = forms.CharField(max_length=80, required=False,
+    company = forms.CharField(max_length=max_length(Evidence, "company"), required=False)
+    segment = forms.CharField(max_length=max_length(Evidence, "segment"), required=False,
                               widget=forms.TextInput(attrs={"placeholder": "SMB, mid-market, …"}))
     notes = forms.CharField(required=False, widget=textarea(4, "What did you learn?"))
     quotes = forms.CharField(required=False, widget=textarea(2, "“Their words, verbatim.”"))
@@ -245,9 +247,9 @@ class InterviewForm(EvidenceForm):
 class SalesCallForm(EvidenceForm):
     occurred_at = LocalDateTimeField(label="When", error_messages={
         "required": "Give the date of the sales call."})
-    account = forms.CharField(max_length=120, error_messages={
+    account = forms.CharField(max_length=max_length(Evidence, "account"), error_messages={
         "required": "Name the account the call was with."})
-    deal_stage = forms.CharField(max_length=60, required=False,
+    deal_stage = forms.CharField(max_length=max_length(Evidence, "deal_stage"), required=False,
                                  widget=forms.TextInput(attrs={"placeholder": "Discovery, demo, …"}))
     deal_value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False,
                                     error_messages={"min_value": "A deal value cannot be negative."},
@@ -263,9 +265,10 @@ def count_field(label: str) -> forms.IntegerField:
 
 
 class ExperimentForm(EvidenceForm):
-    name = forms.CharField(max_length=200, error_messages={"required": "Name the experiment."})
+    name = forms.CharField(max_length=max_length(Evidence, "name"),
+                           error_messages={"required": "Name the experiment."})
     kind = forms.ChoiceField(choices=[("", "—")] + list(ExperimentKind.choices), required=False)
-    metric = forms.CharField(max_length=120, required=False,
+    metric = forms.CharField(max_length=max_length(Evidence, "metric"), required=False,
                              widget=forms.TextInput(attrs={"placeholder": "Activation, conversion, …"}))
     started_at = LocalDateTimeField(label="Started", error_messages={
         "required": "Give the date the experiment started."})

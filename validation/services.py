@@ -63,22 +63,44 @@ def area_get_or_create(*, organization: Organization, name: str | None) -> Produ
     return area
 
 
+def _area(organization: Organization, area: ProductArea | str | None) -> ProductArea | None:
+    """An area given by name becomes the organization's area of that name."""
+    if isinstance(area, str):
+        return area_get_or_create(organization=organization, name=area)
+    return area
+
+
 # --- hypotheses -----------------------------------------------------------------------------
-def _record_status(hypothesis: Hypothesis, *, from_status: str, user: Any, note: str = "") -> None:
-    HypothesisStatusChange.objects.create(
+def _status_change(hypothesis: Hypothesis, *, from_status: str, user: Any, note: str = "",
+                   to_status: str | None = None,
+                   changed_at: datetime | None = None) -> HypothesisStatusChange:
+    """The history row of the hypothesis's move from `from_status` to `to_status` (default: its
+    status), unsaved."""
+    to_status = to_status or hypothesis.status
+    change = HypothesisStatusChange(
         organization_id=hypothesis.organization_id, hypothesis=hypothesis,
-        from_status=from_status, to_status=hypothesis.status, decided_at=hypothesis.decided_at,
+        from_status=from_status, to_status=to_status,
+        decided_at=None if to_status == Status.OPEN else hypothesis.decided_at,
         note=note, changed_by=user if getattr(user, "pk", None) else None)
+    if changed_at is not None:
+        change.changed_at = changed_at
+    return change
+
+
+def _record_status(hypothesis: Hypothesis, *, from_status: str, user: Any, note: str = "") -> None:
+    _status_change(hypothesis, from_status=from_status, user=user, note=note).save()
 
 
 @transaction.atomic
 def hypothesis_create(*, organization: Organization, user: User | None, title: str,
                       statement: str, success_criteria: str = "",
-                      area: ProductArea | None = None, owner: User | None = None,
+                      area: ProductArea | str | None = None, owner: User | None = None,
                       stated_at: datetime | None = None) -> Hypothesis:
+    """State a hypothesis; `area` may be an area or its name (created on first use, and not at
+    all if the hypothesis is refused)."""
     hypothesis = Hypothesis(
         organization=organization, title=title, statement=statement,
-        success_criteria=success_criteria, area=area, owner=owner,
+        success_criteria=success_criteria, area=_area(organization, area), owner=owner,
         stated_at=stated_at or timezone.now(),
         created_by=user if getattr(user, "pk", None) else None)
     hypothesis.full_clean()
@@ -89,11 +111,14 @@ def hypothesis_create(*, organization: Organization, user: User | None, title: s
 
 @transaction.atomic
 def hypothesis_update(*, hypothesis: Hypothesis, **changes: Any) -> Hypothesis:
-    """Change any of HYPOTHESIS_FIELDS; a moved `stated_at` changes what evidence counts."""
+    """Change any of HYPOTHESIS_FIELDS (`area` an area or its name); a moved `stated_at` changes
+    what evidence counts."""
     unknown = set(changes) - set(HYPOTHESIS_FIELDS)
     if unknown:
         raise TypeError(f"hypothesis_update() cannot change {', '.join(sorted(unknown))}")
     hypothesis = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
+    if "area" in changes:
+        changes["area"] = _area(hypothesis.organization, changes["area"])
     for field, value in changes.items():
         setattr(hypothesis, field, value)
     hypothesis.full_clean()
@@ -168,10 +193,11 @@ def links_validate(organization: Organization, source: str,
             continue
         seen.add(hypothesis.pk)
         if spec.stance not in Stance.values:
-            errors.append(f"Link {position}: stance must be one of {', '.join(Stance.values)}.")
+            errors.append(f"Link {position}: \u201c{spec.stance}\u201d is not a stance: use "
+                          f"{', '.join(Stance.values)}.")
         strength = spec.strength or DEFAULT_STRENGTH[Source(source)]
         if strength not in Strength.values:
-            errors.append(f"Link {position}: strength must be one of "
+            errors.append(f"Link {position}: \u201c{strength}\u201d is not a strength: use "
                           f"{', '.join(Strength.values)}.")
         built.append(EvidenceLink(organization=organization, hypothesis=hypothesis,
                                   stance=spec.stance, strength=strength))
@@ -240,3 +266,46 @@ def evidence_delete(*, evidence: Evidence) -> None:
     affected = list(evidence.links.values_list("hypothesis_id", flat=True))
     evidence.delete()
     recompute_on_commit(affected)
+
+
+# --- bulk writes (the CSV import) ---------------------------------------------------------------
+@transaction.atomic
+def hypotheses_import(*, organization: Organization, user: User | None,
+                      hypotheses: Sequence[Hypothesis],
+                      area_names: Sequence[str | None]) -> list[int]:
+    """Write hypotheses that passed their models' validation, in bulk, each with the history
+    the services record one at a time: created at `stated_at`, and decided at `decided_at` when
+    it is; `area_names[i]` is the area of `hypotheses[i]`, created on first use. Returns their
+    ids; the caller recomputes their derived values once."""
+    areas = {name.casefold(): area_get_or_create(organization=organization, name=name)
+             for name in {name for name in area_names if name}}
+    for hypothesis, name in zip(hypotheses, area_names, strict=True):
+        hypothesis.area = areas[name.casefold()] if name else None
+    Hypothesis.objects.bulk_create(hypotheses, batch_size=1000)
+    changes = []
+    for hypothesis in hypotheses:
+        decided = hypothesis.status != Status.OPEN
+        if decided and hypothesis.decided_at is None:  # Hypothesis.clean() requires it
+            raise ValueError(f"Decided hypothesis {hypothesis.title!r} has no decision time.")
+        changes.append(_status_change(hypothesis, from_status="", to_status=Status.OPEN,
+                                      user=user, changed_at=hypothesis.stated_at))
+        if decided:
+            changes.append(_status_change(hypothesis, from_status=Status.OPEN, user=user,
+                                          note=hypothesis.decision_note,
+                                          changed_at=hypothesis.decided_at))
+    HypothesisStatusChange.objects.bulk_create(changes, batch_size=1000)
+    return [hypothesis.pk for hypothesis in hypotheses]
+
+
+@transaction.atomic
+def evidence_import(*, records: Sequence[tuple[Evidence, Sequence[EvidenceLink]]]) -> list[int]:
+    """Write evidence that passed its models' validation, with links built by links_validate(),
+    in bulk. Returns the ids of the hypotheses linked; the caller recomputes them once."""
+    Evidence.objects.bulk_create([evidence for evidence, _ in records], batch_size=1000)
+    links = []
+    for evidence, evidence_links in records:
+        for link in evidence_links:
+            link.evidence = evidence
+            links.append(link)
+    EvidenceLink.objects.bulk_create(links, batch_size=1000)
+    return sorted({link.hypothesis_id for link in links})

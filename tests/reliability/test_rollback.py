@@ -22,10 +22,9 @@ from django.utils import timezone
 
 from tests.api.conftest import row_counts
 from validation import services
-from validation.csvio import importer
 from validation.csvio.jobs import import_run
 from validation.csvio.services import import_start
-from validation.models import EvidenceLink, Hypothesis, Status
+from validation.models import Evidence, EvidenceLink, Hypothesis, Status
 from validation.models.imports import ImportJob, ImportStatus
 from validation.services import LinkSpec
 
@@ -97,28 +96,30 @@ def test_the_same_write_committed_publishes_its_recompute_once_after_the_commit(
 
 def test_a_database_error_while_an_import_writes_leaves_nothing_and_publishes_no_recompute(
         world, published, monkeypatch):
-    """The hypothesis a CSV links to is deleted between the check of the rows and their
-    write: the database refuses the links, the import's one transaction rolls back, the job
-    says so, and nothing else is published than the import task itself."""
+    """The hypothesis a CSV links to is deleted (by someone else) between the check of the rows
+    and their write: the database refuses the links, the import's one transaction rolls back
+    — none of the file's evidence is written —, the job says so, and nothing else is published
+    than the import task itself."""
     team, h1 = world["team"], world["h1"]
     job = import_start(organization=team.org, user=team.member, kind="interviews",
                        filename="i.csv",
                        data=b"occurred_at,interviewee,hypotheses\n"
                             b"2026-03-02 09:00,Dana,H1\n2026-03-03 09:00,Eve,H1\n")
     assert published == ["validation.tasks.run_import"]
-    write = importer._write_evidence
+    write = services.evidence_import
 
-    def hypothesis_deleted_meanwhile(records: list[Any]) -> list[int]:
+    def hypothesis_deleted_meanwhile(**kwargs: Any) -> list[int]:
         Hypothesis.objects.filter(pk=h1.pk).delete()
-        return write(records)
+        return write(**kwargs)
 
-    monkeypatch.setattr(importer, "_write_evidence", hypothesis_deleted_meanwhile)
-    before = state()
+    monkeypatch.setattr(services, "evidence_import", hypothesis_deleted_meanwhile)
+    evidence_before = Evidence.objects.count()
     with pytest.raises(IntegrityError):
         import_run(job.pk)  # as the worker runs it
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED and "nothing was imported" in job.error
-    assert state() == before  # the deletion inside the transaction was rolled back too
+    assert Evidence.objects.count() == evidence_before
+    assert not Evidence.objects.filter(interviewee__in=["Dana", "Eve"]).exists()
     assert published == ["validation.tasks.run_import"]
     assert ImportJob.objects.get(pk=job.pk).content == ""
 

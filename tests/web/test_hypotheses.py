@@ -52,7 +52,8 @@ def test_the_statement_date_is_read_in_the_organizations_time_zone(member_client
     ("title", "", "This field is required."),
     ("statement", "", "This field is required."),
     ("stated_at", "future", "The statement date cannot be in the future."),
-    ("stated_at", "not a date", "Enter a valid date/time."),
+    ("stated_at", "not a date", "not a date: use YYYY-MM-DD HH:MM"),
+    ("stated_at", "2026-11-31 10:30", "2026-11-31 is not a date (November has 30 days)."),
     ("owner", "outsider", "Select a valid choice."),
 ])
 def test_creating_refuses_invalid_input_and_saves_nothing(member_client, team, field, value,

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
+from validation.models.imports import Kind
 
-
-class Kind(models.TextChoices):
-    HYPOTHESES = "hypotheses", "Hypotheses"
-    INTERVIEWS = "interviews", "Interviews"
-    SALES_CALLS = "sales_calls", "Sales calls"
-    EXPERIMENTS = "experiments", "Experiments"
+__all__ = ["COLUMNS", "Column", "Kind", "column_names", "export_columns"]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Validate every row of a CSV with the API's rules, then write all of them or none.
+"""Validate every row of a CSV with the models' rules, then write all of them or none.
 
-Validation reads only: each row goes through the REST API's input serializer (types, choices,
-lengths, members, links inside the organization) and then the model's clean() (no future
-instants, no decision before the statement, conversions within users, …). Only a file
-without a single bad row is written, in one transaction, with bulk inserts; the hypotheses it
-touches are then recomputed once.
+Validation reads only. Each row's cells are parsed by form fields made from the model fields
+(lengths, choices, numbers come from the models; instants from validation.models.instants'
+parser), and the model's full_clean() then applies the rules (no future instants, no decision
+before the statement, conversions within users, …); links are checked by the services'
+links_validate(). Only a file without a single bad row is written, in one transaction, through
+the services' bulk writes; the hypotheses it touches are then recomputed once.
 """
 
 from __future__ import annotations
@@ -13,30 +14,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db.models import Field as ModelField
+from django.db.models import Model
 from django.utils import timezone
-from rest_framework import serializers
 
+from core.inputs import max_length
 from core.models import Organization
 from validation import engine, services
-from validation.api.serializers.evidence import (
-    ExperimentInputSerializer,
-    InterviewInputSerializer,
-    SalesCallInputSerializer,
-)
-from validation.api.serializers.fields import InstantField
-from validation.api.serializers.hypotheses import HypothesisInputSerializer
 from validation.models import (
-    DEFAULT_STRENGTH,
     Evidence,
     EvidenceLink,
     Hypothesis,
-    HypothesisStatusChange,
+    ProductArea,
     Source,
+    Stance,
     Status,
 )
+from validation.models.instants import parse_instant
 
 from .formats import Kind, column_names
 from .reader import ParsedFile
@@ -50,9 +48,6 @@ PROGRESS_EVERY = 100
 
 SOURCE_OF = {Kind.INTERVIEWS: Source.INTERVIEW, Kind.SALES_CALLS: Source.SALES_CALL,
              Kind.EXPERIMENTS: Source.EXPERIMENT}
-INPUT_SERIALIZER = {Kind.INTERVIEWS: InterviewInputSerializer,
-                    Kind.SALES_CALLS: SalesCallInputSerializer,
-                    Kind.EXPERIMENTS: ExperimentInputSerializer}
 
 
 @dataclass(frozen=True)
@@ -71,35 +66,49 @@ class RowErrors(Exception):
         self.errors = errors
 
 
-class _DecisionColumns(serializers.Serializer):
-    """A hypothesis row's decision, which the API sets through `decide` instead."""
+class InstantCell(forms.Field):
+    """A date and time, by the one parser of instants (local to the organization without an
+    offset; messages that say what is wrong with the value)."""
 
-    status = serializers.ChoiceField(choices=Status.choices, default=Status.OPEN)
-    decided_at = InstantField(required=False)
-    decision_note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-def _flatten(errors: Any, prefix: str = "") -> list[str]:
-    """DRF's nested error structure as readable sentences."""
-    if isinstance(errors, dict):
-        return [m for key, value in errors.items()
-                for m in _flatten(value, f"{prefix}{key}: " if key != "non_field_errors" else prefix)]
-    if isinstance(errors, list):
-        if all(isinstance(e, str) for e in errors):
-            return [f"{prefix}{e}" for e in errors]
-        return [m for i, e in enumerate(errors, start=1) if e
-                for m in _flatten(e, f"{prefix}link {i}: ")]
-    return [f"{prefix}{errors}"]
+    def to_python(self, value: Any) -> Any:
+        return None if value in self.empty_values else parse_instant(str(value))
 
 
-def _row_errors(line: int, errors: Any, columns: set[str]) -> list[RowError]:
-    """Errors keyed by field (serializer or model) → one RowError per message and column."""
-    found = []
-    items = errors.items() if isinstance(errors, dict) else [("", errors)]
-    for field, messages in items:
-        column = field if field in columns else ""
-        found += [RowError(line, column, message) for message in _flatten(messages)]
-    return found
+def _cell_field(model: type[Model], name: str) -> forms.Field:
+    """The form field that reads column `name` into the model's field of that name."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, ModelField), name
+    if model_field.get_internal_type() == "DateTimeField":
+        return InstantCell(required=False)
+    field = model_field.formfield(required=False)  # whether a value is needed: the model's clean()
+    assert field is not None, name
+    return field
+
+
+def _row_form(model: type[Model], names: list[str], **extra: forms.Field) -> type[forms.Form]:
+    """A form of the given model columns (and `extra` fields), built from the model's fields."""
+    fields = {name: _cell_field(model, name) for name in names}
+    return type(f"{model.__name__}Row", (forms.Form,), {**fields, **extra})
+
+
+HYPOTHESIS_ROW = _row_form(
+    Hypothesis, ["title", "statement", "success_criteria", "stated_at", "status", "decided_at",
+                 "decision_note"],
+    area=forms.CharField(required=False, max_length=max_length(ProductArea, "name")),
+    owner=forms.CharField(required=False, max_length=max_length(get_user_model(), "username")))
+EVIDENCE_ROW: dict[str, type[forms.Form]] = {
+    kind: _row_form(Evidence, [c for c in column_names(kind) if c != "hypotheses"])
+    for kind in (Kind.INTERVIEWS, Kind.SALES_CALLS, Kind.EXPERIMENTS)}
+
+
+def _messages(form: forms.Form) -> dict[str, list[str]]:
+    return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+
+
+def _row_errors(line: int, errors: dict[str, list[str]], columns: set[str]) -> list[RowError]:
+    """Errors keyed by field (a form's or a model's) → one RowError per message and column."""
+    return [RowError(line, field if field in columns else "", message)
+            for field, messages in errors.items() for message in messages]
 
 
 def _cells(row: dict[str, str], kind: str) -> dict[str, str]:
@@ -115,60 +124,28 @@ class _HypothesisRecord:
     area: str | None
 
 
-def _validate_hypothesis(org: Organization, user: Any, line: int, row: dict[str, str]
-                         ) -> tuple[_HypothesisRecord | None, list[RowError]]:
+def _validate_hypothesis(org: Organization, user: Any, members: dict[str, Any], line: int,
+                         row: dict[str, str]) -> tuple[_HypothesisRecord | None, list[RowError]]:
     cells = _cells(row, Kind.HYPOTHESES)
     columns = set(column_names(Kind.HYPOTHESES))
-    context = {"organization": org}
-    fields = HypothesisInputSerializer(data={k: v for k, v in cells.items()
-                                             if k not in ("status", "decided_at", "decision_note")},
-                                       context=context)
-    decision = _DecisionColumns(data={k: cells[k] for k in ("status", "decided_at",
-                                                           "decision_note") if k in cells})
-    errors = []
-    if not fields.is_valid():
-        errors += _row_errors(line, fields.errors, columns)
-    if not decision.is_valid():
-        errors += _row_errors(line, decision.errors, columns)
-    if errors:
-        return None, errors
-    data, outcome = dict(fields.validated_data), decision.validated_data
-    area = data.pop("area", None) or None
-    hypothesis = Hypothesis(organization=org, created_by=user, **data,
-                            status=outcome["status"], decided_at=outcome.get("decided_at"),
-                            decision_note=outcome["decision_note"])
-    if hypothesis.stated_at is None:
-        hypothesis.stated_at = timezone.now()
+    form = HYPOTHESIS_ROW(data=cells)
+    if not form.is_valid():
+        return None, _row_errors(line, _messages(form), columns)
+    data = dict(form.cleaned_data)
+    area = data.pop("area") or None
+    username = data.pop("owner")
+    owner = members.get(username) if username else None
+    if username and owner is None:
+        return None, [RowError(line, "owner", f"{username} is not a member of this organization.")]
+    hypothesis = Hypothesis(organization=org, created_by=user, owner=owner, **data)
+    hypothesis.status = data["status"] or Status.OPEN
+    hypothesis.stated_at = data["stated_at"] or timezone.now()
     try:
         hypothesis.full_clean(exclude=KNOWN_GOOD + ["area", "owner"], validate_unique=False,
                               validate_constraints=False)
     except ValidationError as exc:
         return None, _row_errors(line, exc.message_dict, columns)
     return _HypothesisRecord(hypothesis, area), []
-
-
-def _write_hypotheses(org: Organization, user: Any, records: list[_HypothesisRecord]) -> list[int]:
-    areas = {name.lower(): services.area_get_or_create(organization=org, name=name)
-             for name in {r.area for r in records if r.area}}
-    hypotheses = []
-    for record in records:
-        record.hypothesis.area = areas[record.area.lower()] if record.area else None
-        hypotheses.append(record.hypothesis)
-    Hypothesis.objects.bulk_create(hypotheses, batch_size=1000)
-    changes = []
-    for h in hypotheses:
-        changes.append(HypothesisStatusChange(organization=org, hypothesis=h, from_status="",
-                                              to_status=Status.OPEN, changed_by=user,
-                                              changed_at=h.stated_at))
-        if h.status != Status.OPEN:
-            if h.decided_at is None:  # Hypothesis.clean() requires it of a decided hypothesis
-                raise ValueError(f"Decided hypothesis {h.title!r} has no decision time.")
-            changes.append(HypothesisStatusChange(
-                organization=org, hypothesis=h, from_status=Status.OPEN, to_status=h.status,
-                decided_at=h.decided_at, note=h.decision_note, changed_by=user,
-                changed_at=h.decided_at))
-    HypothesisStatusChange.objects.bulk_create(changes, batch_size=1000)
-    return [h.pk for h in hypotheses]
 
 
 # --- evidence -----------------------------------------------------------------------------------
@@ -206,7 +183,7 @@ class _HypothesisIndex:
         return ids[0]
 
 
-def _parse_links(cell: str, index: _HypothesisIndex) -> tuple[list[dict[str, Any]], list[str]]:
+def _parse_links(cell: str, index: _HypothesisIndex) -> tuple[list[services.LinkSpec], list[str]]:
     links, errors = [], []
     entries = [e.strip() for e in cell.replace("\r", "\n").replace(";", "\n").split("\n")]
     for position, entry in enumerate((e for e in entries if e), start=1):
@@ -215,15 +192,13 @@ def _parse_links(cell: str, index: _HypothesisIndex) -> tuple[list[dict[str, Any
             errors.append(f"link {position}: expected title|stance|strength, got \u201c{entry}\u201d")
             continue
         try:
-            link: dict[str, Any] = {"hypothesis": index.resolve(reference)}
+            hypothesis = index.by_id[index.resolve(reference)]
         except ValueError as exc:
             errors.append(f"link {position}: {exc}")
             continue
-        if rest and rest[0]:
-            link["stance"] = rest[0].lower()
-        if len(rest) > 1 and rest[1]:
-            link["strength"] = rest[1].lower()
-        links.append(link)
+        stance = rest[0].lower() if rest and rest[0] else Stance.SUPPORTS
+        strength = rest[1].lower() if len(rest) > 1 and rest[1] else None
+        links.append(services.LinkSpec(hypothesis=hypothesis, stance=stance, strength=strength))
     return links, errors
 
 
@@ -234,35 +209,20 @@ def _validate_evidence(org: Organization, user: Any, kind: str, index: _Hypothes
     source = SOURCE_OF[Kind(kind)]
     links, link_errors = _parse_links(cells.pop("hypotheses", ""), index)
     errors = [RowError(line, "hypotheses", message) for message in link_errors]
-    serializer = INPUT_SERIALIZER[Kind(kind)](
-        data={**cells, "hypotheses": links},
-        context={"organization": org, "hypotheses_by_id": index.by_id})
-    if not serializer.is_valid():
-        errors += _row_errors(line, serializer.errors, columns)
+    form = EVIDENCE_ROW[kind](data=cells)
+    if not form.is_valid():
+        errors += _row_errors(line, _messages(form), columns)
     if errors:
         return None, errors
-    data = dict(serializer.validated_data)
-    specs = data.pop("hypotheses", [])
-    evidence = services.PROXY_BY_SOURCE[source](organization=org, created_by=user, **data)
+    evidence = services.PROXY_BY_SOURCE[source](organization=org, created_by=user,
+                                                **form.cleaned_data)
     try:
         evidence.full_clean(exclude=KNOWN_GOOD, validate_unique=False,
                             validate_constraints=False)
-        new_links = services.links_validate(org, source, specs)
+        new_links = services.links_validate(org, source, links)
     except ValidationError as exc:
         return None, _row_errors(line, exc.message_dict, columns)
     return _EvidenceRecord(evidence, new_links), []
-
-
-def _write_evidence(records: list[_EvidenceRecord]) -> list[int]:
-    Evidence.objects.bulk_create([r.evidence for r in records], batch_size=1000)
-    links = []
-    for record in records:
-        for link in record.links:
-            link.evidence = record.evidence
-            link.strength = link.strength or DEFAULT_STRENGTH[Source(record.evidence.source)]
-            links.append(link)
-    EvidenceLink.objects.bulk_create(links, batch_size=1000)
-    return sorted({link.hypothesis_id for link in links})
 
 
 # --- the import ---------------------------------------------------------------------------------
@@ -275,12 +235,14 @@ class ImportOutcome:
     hypotheses_recomputed: int
 
 
-def import_rows(*, organization: Organization, user: AbstractBaseUser | None, kind: str,
+def import_rows(*, organization: Organization, user: User | None, kind: str,
                 parsed: ParsedFile, progress: Progress | None = None) -> ImportOutcome:
     """Validate every row, then write them all in one transaction and recompute the affected
     hypotheses once. Raises RowErrors (and writes nothing) if any row is invalid."""
     creator = user if getattr(user, "pk", None) else None
     index = None if kind == Kind.HYPOTHESES else _HypothesisIndex(organization)
+    members = ({member.get_username(): member for member in get_user_model().objects.filter(
+        memberships__organization=organization)} if kind == Kind.HYPOTHESES else {})
     records: list[Any] = []
     errors: list[RowError] = []
     # Cells without an offset are local times of the organization, as on its pages.
@@ -288,7 +250,8 @@ def import_rows(*, organization: Organization, user: AbstractBaseUser | None, ki
         for done, (line, row) in enumerate(parsed.rows, start=1):
             record: _HypothesisRecord | _EvidenceRecord | None
             if kind == Kind.HYPOTHESES:
-                record, row_errors = _validate_hypothesis(organization, creator, line, row)
+                record, row_errors = _validate_hypothesis(organization, creator, members, line,
+                                                          row)
             else:
                 assert index is not None
                 record, row_errors = _validate_evidence(organization, creator, kind, index,
@@ -302,11 +265,14 @@ def import_rows(*, organization: Organization, user: AbstractBaseUser | None, ki
         raise RowErrors(errors)
     if progress:
         progress(len(parsed.rows))
-    with transaction.atomic():
-        if kind == Kind.HYPOTHESES:
-            affected = _write_hypotheses(organization, creator, records)
-        else:
-            affected = _write_evidence(records)
+    if kind == Kind.HYPOTHESES:
+        affected = services.hypotheses_import(
+            organization=organization, user=creator,
+            hypotheses=[record.hypothesis for record in records],
+            area_names=[record.area for record in records])
+    else:
+        affected = services.evidence_import(
+            records=[(record.evidence, record.links) for record in records])
     # One recompute of every hypothesis the file touched, not one per row.
     engine.recompute_hypotheses(affected)
     return ImportOutcome(created=len(records), hypotheses_recomputed=len(affected))

@@ -6,9 +6,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from validation.csvio.formats import Kind
-
 from .tenancy import OrgQuerySet
+
+
+class Kind(models.TextChoices):
+    """What an imported (or exported) CSV file holds."""
+
+    HYPOTHESES = "hypotheses", "Hypotheses"
+    INTERVIEWS = "interviews", "Interviews"
+    SALES_CALLS = "sales_calls", "Sales calls"
+    EXPERIMENTS = "experiments", "Experiments"
 
 
 class ImportStatus(models.TextChoices):

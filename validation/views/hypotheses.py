@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import BooleanField, Case, F, When
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -166,15 +165,12 @@ def _save_hypothesis(request: OrgRequest, form: HypothesisForm,
     """Create or update through the services; on a rule's error, show it and save nothing."""
     fields = form.service_fields()
     try:
-        with transaction.atomic():
-            fields["area"] = services.area_get_or_create(organization=request.org,
-                                                         name=fields["area"])
-            if hypothesis is None:
-                return services.hypothesis_create(organization=request.org, user=request.user,
-                                                  **fields)
-            if fields["stated_at"] is None:
-                fields["stated_at"] = hypothesis.stated_at
-            return services.hypothesis_update(hypothesis=hypothesis, **fields)
+        if hypothesis is None:
+            return services.hypothesis_create(organization=request.org, user=request.user,
+                                              **fields)
+        if fields["stated_at"] is None:
+            fields["stated_at"] = hypothesis.stated_at
+        return services.hypothesis_update(hypothesis=hypothesis, **fields)
     except ValidationError as error:
         # Moving the statement after the decision is reported on the decision date.
         apply_errors(form, error, aliases={"decided_at": "stated_at", "name": "area"})

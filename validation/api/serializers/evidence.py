@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.inputs import max_length
 from validation.models import (
     Evidence,
     ExperimentKind,
@@ -89,9 +90,12 @@ class InterviewSerializer(EvidenceOutputSerializer):
 
 class InterviewInputSerializer(EvidenceInputSerializer):
     occurred_at = InstantField(help_text="When it took place; not in the future.")
-    interviewee = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    company = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    segment = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    interviewee = serializers.CharField(max_length=max_length(Evidence, "interviewee"),
+                                        required=False, allow_blank=True)
+    company = serializers.CharField(max_length=max_length(Evidence, "company"), required=False,
+                                    allow_blank=True)
+    segment = serializers.CharField(max_length=max_length(Evidence, "segment"), required=False,
+                                    allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
     quotes = serializers.CharField(required=False, allow_blank=True)
 
@@ -107,8 +111,9 @@ class SalesCallSerializer(EvidenceOutputSerializer):
 
 class SalesCallInputSerializer(EvidenceInputSerializer):
     occurred_at = InstantField(help_text="When it took place; not in the future.")
-    account = serializers.CharField(max_length=120)
-    deal_stage = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    account = serializers.CharField(max_length=max_length(Evidence, "account"))
+    deal_stage = serializers.CharField(max_length=max_length(Evidence, "deal_stage"), required=False,
+                                       allow_blank=True)
     deal_value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0,
                                           required=False, allow_null=True)
     feedback = serializers.CharField(required=False, allow_blank=True)
@@ -154,12 +159,13 @@ def _count(help_text: str) -> serializers.IntegerField:
 
 
 class ExperimentInputSerializer(EvidenceInputSerializer):
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=max_length(Evidence, "name"))
     kind = BlankAsNullChoiceField(choices=ExperimentKind.choices, required=False)
     started_at = InstantField(help_text="Not in the future.")
     concluded_at = InstantField(required=False, allow_null=True, help_text=(
         "Null while it runs; not before started_at, not in the future."))
-    metric = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    metric = serializers.CharField(max_length=max_length(Evidence, "metric"), required=False,
+                                   allow_blank=True)
     control_users = _count("Users in the control group.")
     control_conversions = _count("Conversions in the control group; at most control_users.")
     variant_users = _count("Users in the variant group.")

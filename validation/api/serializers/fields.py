@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -13,6 +15,7 @@ from validation.models.instants import (
     FIRST_DAY,
     LAST_DAY,
     OUT_OF_RANGE_MESSAGE,
+    parse_instant,
     validate_instant_in_range,
 )
 
@@ -33,6 +36,18 @@ class InstantField(serializers.DateTimeField):
         bounds = f"Between {FIRST_DAY} and {LAST_DAY} (UTC)."
         kwargs["help_text"] = f"{kwargs['help_text']} {bounds}" if kwargs.get("help_text") else bounds
         super().__init__(**kwargs)
+
+    def to_internal_value(self, value: Any) -> datetime:
+        # Text is read by the one parser of instants, whose messages say what is wrong with the
+        # value itself ("2026-02-30 is not a date (February has 28 days in 2026)").
+        if isinstance(value, datetime):
+            return super().to_internal_value(value)
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        try:
+            return parse_instant(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
 
 
 @extend_schema_field({"type": "string", "nullable": True,

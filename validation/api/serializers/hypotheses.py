@@ -6,11 +6,13 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.inputs import max_length
 from validation.models import (
     Evidence,
     EvidenceLink,
     Hypothesis,
     HypothesisStatusChange,
+    ProductArea,
     Source,
     Stance,
     Status,
@@ -43,11 +45,12 @@ class HypothesisSerializer(serializers.ModelSerializer):
 class HypothesisInputSerializer(serializers.Serializer):
     """What a member writes; status and decided_at change through decide and reopen only."""
 
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=max_length(Hypothesis, "title"))
     statement = serializers.CharField(help_text="We believe that … for … will …")
     success_criteria = serializers.CharField(required=False, allow_blank=True,
                                              help_text="What evidence would validate it.")
-    area = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=60,
+    area = serializers.CharField(required=False, allow_null=True, allow_blank=True,
+                                 max_length=max_length(ProductArea, "name"),
                                  help_text="Product area name; created on first use. Null or "
                                            "empty for none.")
     owner = MemberField(required=False, allow_null=True)

@@ -6,11 +6,15 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.inputs import max_length
+from validation.models import ProductArea
+
 from .fields import MAX_DATE, MIN_DATE
 
 
 class AreaQuerySerializer(serializers.Serializer):
-    area = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text=(
+    area = serializers.CharField(required=False, allow_blank=True,
+                                 max_length=max_length(ProductArea, "name"), help_text=(
         "Only hypotheses of this product area (its name), and the evidence linked to them."))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
+from core.inputs import max_length
 from core.models import Membership, Organization, Role, Weekday, validate_timezone
 from validation.models import ProductArea
 
@@ -25,8 +26,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class OrganizationUpdateSerializer(serializers.Serializer):
     """Settings an admin may change. The slug stays: it is in every URL."""
 
-    name = serializers.CharField(max_length=120)
-    timezone = serializers.CharField(max_length=64, validators=[validate_timezone], help_text=(
+    name = serializers.CharField(max_length=max_length(Organization, "name"))
+    timezone = serializers.CharField(max_length=max_length(Organization, "timezone"),
+                                     validators=[validate_timezone], help_text=(
         "IANA time zone (Europe/Paris); weeks start on Monday 00:00 there."))
     stale_after_days = serializers.IntegerField(min_value=1, max_value=365, help_text=(
         "An open hypothesis with no new evidence for longer than this is stale."))
@@ -37,7 +39,7 @@ class OrganizationUpdateSerializer(serializers.Serializer):
 
 
 class OrganizationCreateSerializer(OrganizationUpdateSerializer):
-    slug = serializers.SlugField(max_length=50, required=False, help_text=(
+    slug = serializers.SlugField(max_length=max_length(Organization, "slug"), required=False, help_text=(
         "Used in URLs; derived from the name when left out."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -95,4 +97,4 @@ class AreaSerializer(serializers.ModelSerializer):
 
 
 class AreaCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60)
+    name = serializers.CharField(max_length=max_length(ProductArea, "name"))

@@ -3,9 +3,6 @@ status history."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db import transaction
 from django.db.models import F, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -61,21 +58,12 @@ class HypothesisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """The hypothesis as stored now: derived values are recomputed on commit."""
         return Response(self.get_serializer(self.get_queryset().get(pk=hypothesis.pk)).data)
 
-    def _fields(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Validated input as the services take it: the area name becomes an area."""
-        if "area" in data:
-            data["area"] = services.area_get_or_create(organization=self.organization,
-                                                       name=data["area"])
-        return data
-
     def create(self, request: Request, slug: str) -> Response:
         serializer = HypothesisInputSerializer(data=request.data,
                                                context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():  # a refused hypothesis leaves no new area behind
-            hypothesis = services.hypothesis_create(
-                organization=self.organization, user=self.user,
-                **self._fields(dict(serializer.validated_data)))
+        hypothesis = services.hypothesis_create(organization=self.organization, user=self.user,
+                                                **serializer.validated_data)
         response = self._fresh(hypothesis)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -85,9 +73,7 @@ class HypothesisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer = HypothesisInputSerializer(data=request.data, partial=True,
                                                context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            services.hypothesis_update(hypothesis=hypothesis,
-                                       **self._fields(dict(serializer.validated_data)))
+        services.hypothesis_update(hypothesis=hypothesis, **serializer.validated_data)
         return self._fresh(hypothesis)
 
     def destroy(self, request: Request, slug: str, pk: str) -> Response:
