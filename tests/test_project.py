@@ -11,7 +11,7 @@ import yaml
 from django.core.management import call_command
 
 from core.models import Membership, Organization
-from validation import engine
+from validation import engine, metrics
 from validation.models import Evidence, EvidenceLink, Hypothesis, HypothesisStatusChange
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +83,7 @@ def test_seed_demo_is_idempotent_and_its_derived_values_are_right(capsys):
     assert 250 <= Evidence.objects.for_org(org).count() <= 350
     assert {"open", "validated", "invalidated", "abandoned"} <= set(
         hypotheses.values_list("status", flat=True))
-    assert hypotheses.stale(stale_after_days=org.stale_after_days).exists()
+    assert hypotheses.stale(threshold=metrics.stale_threshold(org)).exists()
     assert set(Membership.objects.for_org(org).values_list("role", flat=True)) == {
         "owner", "admin", "member", "viewer"}
     assert engine.verify(org.pk) == []

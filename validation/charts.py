@@ -195,7 +195,7 @@ def evidence_mix_by_week(weeks: Sequence[dict[str, Any]]) -> go.Figure:
 
 
 def aging_open_hypotheses(hypotheses: Sequence[dict[str, Any]], stats: dict[str, Any], *,
-                          stale_after_days: int, link: Link = None) -> go.Figure:
+                          stale_days: str, link: Link = None) -> go.Figure:
     """The age of each open hypothesis (aging_open_hypotheses() rows, oldest at the top)
     against bands of the cycle-time percentiles of `stats`; stale ones marked."""
     labels = [_short(row["title"]) for row in hypotheses]
@@ -211,7 +211,7 @@ def aging_open_hypotheses(hypotheses: Sequence[dict[str, Any]], stats: dict[str,
                         for _, row in rows],
             ids=[str(row["id"]) for _, row in rows],
             mode="markers",
-            name=f"Stale (no evidence for {stale_after_days}+ days)" if stale else "Open",
+            name=f"Stale (no evidence for {stale_days}+ days)" if stale else "Open",
             marker={"color": COLORS["stale" if stale else "open"],
                     "symbol": "diamond" if stale else "circle", "size": 11,
                     "line": {"width": 1, "color": "#ffffff"}},

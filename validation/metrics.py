@@ -29,7 +29,7 @@ from .models import (
     Source,
     Status,
 )
-from .models.hypotheses import IDLE_SINCE, SECONDS_PER_DAY, HypothesisQuerySet
+from .models.hypotheses import IDLE_SINCE, HypothesisQuerySet, days, stale_q
 
 SOURCES = tuple(Source.values)
 PERCENTILES = {"p50": 0.5, "p85": 0.85, "p95": 0.95}
@@ -76,8 +76,10 @@ def week_window(org: Organization, monday: date) -> Window:
     return Window(local_midnight(org, monday), local_midnight(org, monday + timedelta(days=7)))
 
 
-def _days(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / SECONDS_PER_DAY
+def stale_threshold(org: Organization) -> timedelta:
+    """How long an open hypothesis may go without counted evidence before it is stale: the
+    organization's threshold in force. Every page, list, chart, filter and email asks here."""
+    return timedelta(days=org.stale_after_days)
 
 
 def _rate(validated: int, invalidated: int) -> float | None:
@@ -137,22 +139,22 @@ def cycle_time_stats(org: Organization, *, window: Window = Window(),
     row = _hypotheses(org, area).filter(window.filter("decided_at")).aggregate(**aggregates)
     return {
         "count": row["count"],
-        "p50_days": _days(row["p50"]),
-        "p85_days": _days(row["p85"]),
-        "p95_days": _days(row["p95"]),
-        "mean_days": _days(row["mean"]),
+        "p50_days": days(row["p50"]),
+        "p85_days": days(row["p85"]),
+        "p95_days": days(row["p95"]),
+        "mean_days": days(row["mean"]),
         "validated": row["validated"],
         "invalidated": row["invalidated"],
         "abandoned": row["abandoned"],
         "validation_rate": _rate(row["validated"], row["invalidated"]),
         "time_to_first_evidence": {
             "count": row["ttfe_count"],
-            "p50_days": _days(row["ttfe_p50"]),
-            "p85_days": _days(row["ttfe_p85"]),
+            "p50_days": days(row["ttfe_p50"]),
+            "p85_days": days(row["ttfe_p85"]),
             "by_source": {
                 source: {"count": row[f"{source}_count"],
-                         "p50_days": _days(row[f"{source}_p50"]),
-                         "p85_days": _days(row[f"{source}_p85"])}
+                         "p50_days": days(row[f"{source}_p50"]),
+                         "p85_days": days(row[f"{source}_p85"])}
                 for source in SOURCES
             },
         },
@@ -236,8 +238,8 @@ def velocity_by_week(org: Organization, *, weeks: int = 12, area: str | None = N
             "validated": validated,
             "invalidated": invalidated,
             "abandoned": row.get("abandoned", 0),
-            "p50_cycle_days": _days(row.get("p50")),
-            "p85_cycle_days": _days(row.get("p85")),
+            "p50_cycle_days": days(row.get("p50")),
+            "p85_cycle_days": days(row.get("p85")),
             "evidence": {source: evidence.get(monday, {}).get(source, 0) for source in SOURCES},
         })
     return result
@@ -288,9 +290,8 @@ def evidence_by_source(org: Organization, *, window: Window = Window(),
 def open_counts(org: Organization, *, area: str | None = None,
                 now: datetime | None = None) -> dict[str, int]:
     """`{open, stale}`: open hypotheses, and those idle beyond the stale threshold (one query)."""
-    cutoff = (now or timezone.now()) - timedelta(days=org.stale_after_days)
-    return _hypotheses(org, area).open().with_idle_since().aggregate(
-        open=Count("id"), stale=Count("id", filter=Q(idle_since__lt=cutoff)))
+    return _hypotheses(org, area).open().aggregate(
+        open=Count("id"), stale=Count("id", filter=stale_q(stale_threshold(org), now)))
 
 
 def aging_open_hypotheses(org: Organization, *, area: str | None = None,
@@ -307,18 +308,18 @@ def stale_hypotheses(org: Organization, *, area: str | None = None,
                      now: datetime | None = None) -> list[dict[str, Any]]:
     """The stale open hypotheses, most idle first (one query)."""
     now = now or timezone.now()
-    queryset = (_hypotheses(org, area).stale(stale_after_days=org.stale_after_days, now=now)
+    queryset = (_hypotheses(org, area).stale(threshold=stale_threshold(org), now=now)
                 .order_by(IDLE_SINCE.asc(), "id"))
     return _open_rows(org, queryset, now)
 
 
-def _open_rows(org: Organization, queryset: QuerySet[Hypothesis], now: datetime, *,
+def _open_rows(org: Organization, queryset: HypothesisQuerySet, now: datetime, *,
                limit: int | None = None) -> list[dict[str, Any]]:
     """The rows of aging_open_hypotheses() for the open hypotheses of `queryset`, the first
     `limit` of them when it is given."""
-    stale_after = timedelta(days=org.stale_after_days)
-    rows = queryset.values("id", "title", "stated_at", "evidence_count", "owner__username",
-                           "area__name", idle=IDLE_SINCE)[:limit]
+    rows = (queryset.with_stale(threshold=stale_threshold(org), now=now)
+            .values("id", "title", "stated_at", "evidence_count", "owner__username",
+                    "area__name", "idle_since", "stale")[:limit])  # type: ignore[misc]
     return [{
         "id": row["id"],
         "title": row["title"],
@@ -326,9 +327,9 @@ def _open_rows(org: Organization, queryset: QuerySet[Hypothesis], now: datetime,
         "area": row["area__name"],
         "stated_at": row["stated_at"],
         "evidence_count": row["evidence_count"],
-        "age_days": _days((now - row["stated_at"]).total_seconds()),
-        "idle_days": _days((now - row["idle"]).total_seconds()),
-        "stale": now - row["idle"] > stale_after,
+        "age_days": days(now - row["stated_at"]),
+        "idle_days": days(now - row["idle_since"]),
+        "stale": row["stale"],
     } for row in rows]
 
 
@@ -347,7 +348,7 @@ def decisions(org: Organization, *, window: Window = Window(),
         "decided_at": row["decided_at"],
         "note": row["decision_note"],
         "cycle_time_days": (None if row["cycle_time"] is None
-                            else _days(row["cycle_time"].total_seconds())),
+                            else days(row["cycle_time"])),
         "owner": row["owner__username"],
         "area": row["area__name"],
     } for row in rows]

@@ -55,7 +55,7 @@ def test_evidence_mix_has_a_series_per_source():
 def test_aging_marks_stale_hypotheses_and_draws_the_bands():
     rows = [{"id": 1, "title": "Old", "age_days": 30.0, "idle_days": 20.0, "stale": True},
             {"id": 2, "title": "New", "age_days": 3.0, "idle_days": 1.0, "stale": False}]
-    data = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_after_days=14,
+    data = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_days="14",
                                                        link=lambda pk: f"/h/{pk}/"))
     fresh, stale = data["data"]
     assert stale["ids"] == ["1"] and stale["marker"]["symbol"] == "diamond"
@@ -68,7 +68,7 @@ def test_aging_marks_stale_hypotheses_and_draws_the_bands():
 def test_aging_without_decisions_has_no_bands():
     rows = [{"id": 1, "title": "Only", "age_days": 3.0, "idle_days": 1.0, "stale": False}]
     empty = {"p50_days": None, "p85_days": None, "p95_days": None}
-    data = charts.as_data(charts.aging_open_hypotheses(rows, empty, stale_after_days=14))
+    data = charts.as_data(charts.aging_open_hypotheses(rows, empty, stale_days="14"))
     assert data["layout"].get("shapes", []) == []
 
 
@@ -101,7 +101,7 @@ def test_a_title_with_quotes_and_markup_is_escaped_once_for_plotly_hovers():
         [decision(1, "validated", 14.0, QUOTED)], STATS, tz=UTC))
     assert scatter["data"][0]["text"] == [ONCE]
     rows = [{"id": 1, "title": QUOTED, "age_days": 3.0, "idle_days": 1.0, "stale": False}]
-    aging = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_after_days=14))
+    aging = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_days="14"))
     assert aging["data"][0]["text"] == [ONCE]
     assert aging["layout"]["yaxis"]["ticktext"] == [ONCE]
     assert "&quot;" not in json.dumps(scatter) + json.dumps(aging)
@@ -112,5 +112,5 @@ def test_a_long_title_is_cut_before_it_is_escaped():
     """Cut after escaping, "… <b>" would end in half an entity ("&…"), shown as typed."""
     rows = [{"id": 1, "title": "x" * 31 + " <b>", "age_days": 3.0, "idle_days": 1.0,
              "stale": False}]
-    aging = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_after_days=14))
+    aging = charts.as_data(charts.aging_open_hypotheses(rows, STATS, stale_days="14"))
     assert aging["layout"]["yaxis"]["ticktext"] == ["x" * 31 + " &lt;…"]

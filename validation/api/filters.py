@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils import timezone
 from django_filters import rest_framework as df
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,8 @@ from rest_framework.request import Request
 
 from core.models import Organization
 from validation.metrics import window_for_dates
-from validation.models import ExperimentKind, ExperimentResult, Hypothesis, Status
+from validation.models import ExperimentKind, ExperimentResult, Status
+from validation.selectors import HypothesisFilters, hypothesis_list
 
 from .serializers.fields import MAX_DATE, MIN_DATE
 
@@ -116,7 +116,7 @@ class HypothesisFilterSet(OrgFilterSet):
                          help_text="Product area name (case-insensitive).")
     owner = df.CharFilter(field_name="owner__username", max_length=150,
                           help_text="Username of the hypothesis's owner.")
-    stale = BooleanFilter(method="filter_stale", help_text=(
+    stale = BooleanFilter(help_text=(
         "true: open hypotheses with no counted evidence for longer than the organization's "
         "stale threshold; false: all the others."))
     stated_from = LocalDateFilter(field_name="stated_at", bound="from",
@@ -128,13 +128,15 @@ class HypothesisFilterSet(OrgFilterSet):
     decided_to = LocalDateFilter(field_name="decided_at", bound="to",
                                  help_text="Decided on or before this local date.")
 
-    def filter_stale(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
-        if value is None:
-            return queryset
-        # for_org() is typed as the base OrgQuerySet; it returns a HypothesisQuerySet.
-        stale = Hypothesis.objects.for_org(self.organization).stale(  # type: ignore[attr-defined]
-            stale_after_days=self.organization.stale_after_days, now=timezone.now()).values("pk")
-        return queryset.filter(pk__in=stale) if value else queryset.exclude(pk__in=stale)
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The filters validated here, applied by the one selector of hypothesis lists."""
+        data = self.form.cleaned_data
+        return hypothesis_list(self.organization, HypothesisFilters(
+            status=data.get("status") or None, area=data.get("area") or None,
+            owner=data.get("owner") or None, stale=data.get("stale"),
+            stated_from=data.get("stated_from"), stated_to=data.get("stated_to"),
+            decided_from=data.get("decided_from"), decided_to=data.get("decided_to")),
+            queryset=queryset)
 
 
 class EvidenceFilterSet(OrgFilterSet):

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from .instants import instant_in_range_constraint, validate_instant_in_range
@@ -17,9 +18,13 @@ from .tenancy import OrgQuerySet, check_not_in_future, local_time, raise_if
 SECONDS_PER_DAY = 86_400
 
 
-def days(delta: timedelta | None) -> float | None:
-    """A duration in days (seconds / 86 400), as PRODUCT.md reports durations; None stays None."""
-    return None if delta is None else delta.total_seconds() / SECONDS_PER_DAY
+def days(duration: timedelta | float | None) -> float | None:
+    """A duration — a timedelta, or a number of seconds — in days (seconds / 86 400), as every
+    duration is reported; None stays None."""
+    if duration is None:
+        return None
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
+    return seconds / SECONDS_PER_DAY
 
 
 class Status(models.TextChoices):
@@ -37,6 +42,14 @@ DECIDED_STATUSES = (Status.VALIDATED, Status.INVALIDATED)
 IDLE_SINCE = Coalesce(F("last_evidence_at"), F("stated_at"))
 
 
+def stale_q(threshold: timedelta, now: datetime | None = None) -> Q:
+    """The definition of stale, as a condition on hypotheses: open, and idle — no counted
+    evidence, or no statement if none — for longer than `threshold` (the organization's
+    threshold in force: metrics.stale_threshold)."""
+    cutoff = (now or timezone.now()) - threshold
+    return Q(status=Status.OPEN) & Q(LessThan(IDLE_SINCE, cutoff))  # never NULL: stated_at is set
+
+
 class HypothesisQuerySet(OrgQuerySet["Hypothesis"]):
     def open(self) -> HypothesisQuerySet:
         return self.filter(status=Status.OPEN)
@@ -49,10 +62,15 @@ class HypothesisQuerySet(OrgQuerySet["Hypothesis"]):
         """Annotate `idle_since`: the last counted evidence time, or `stated_at` if none."""
         return self.annotate(idle_since=IDLE_SINCE)
 
-    def stale(self, *, stale_after_days: int, now: datetime | None = None) -> HypothesisQuerySet:
-        """Open hypotheses idle for longer than `stale_after_days`."""
-        cutoff = (now or timezone.now()) - timedelta(days=stale_after_days)
-        return self.open().annotate(idle_since=IDLE_SINCE).filter(idle_since__lt=cutoff)
+    def stale(self, *, threshold: timedelta, now: datetime | None = None) -> HypothesisQuerySet:
+        """The stale hypotheses (stale_q)."""
+        return self.filter(stale_q(threshold, now))
+
+    def with_stale(self, *, threshold: timedelta, now: datetime | None = None
+                   ) -> HypothesisQuerySet:
+        """Annotate `idle_since` and `stale` (stale_q as a column), for lists that show it."""
+        return self.annotate(idle_since=IDLE_SINCE, stale=ExpressionWrapper(
+            stale_q(threshold, now), output_field=models.BooleanField()))
 
 
 class Hypothesis(models.Model):
@@ -173,8 +191,9 @@ class Hypothesis(models.Model):
     def idle(self, now: datetime | None = None) -> timedelta:
         return (now or timezone.now()) - (self.last_evidence_at or self.stated_at)
 
-    def is_stale(self, stale_after_days: int, now: datetime | None = None) -> bool:
-        return self.status == Status.OPEN and self.idle(now) > timedelta(days=stale_after_days)
+    def is_stale(self, threshold: timedelta, now: datetime | None = None) -> bool:
+        """stale_q for this one hypothesis, in Python (its page has it loaded already)."""
+        return self.status == Status.OPEN and self.idle(now) > threshold
 
 
 class HypothesisStatusChange(models.Model):

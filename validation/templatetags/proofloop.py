@@ -15,8 +15,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from core.models import Invitation, Membership
+from core.models import Invitation, Membership, Organization
 from core.views.base import LAST_ORG_SESSION_KEY
+from validation import metrics
+from validation.models.hypotheses import days as to_days
 from validation.models.instants import localtime_or_utc
 
 register = template.Library()
@@ -54,7 +56,8 @@ def days(value: timedelta | float | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, timedelta):
-        value = value.total_seconds() / 86_400
+        value = to_days(value)
+        assert value is not None
     return str(one_decimal(value))
 
 
@@ -65,6 +68,14 @@ def in_days(value: timedelta | float | None) -> str:
     if number == "—":
         return number
     return f"{number} day" if number == "1.0" else f"{number} days"
+
+
+@register.filter
+def stale_days(org: Organization) -> str:
+    """The organization's stale threshold in force, in days ("14", or "9.5")."""
+    value = to_days(metrics.stale_threshold(org))
+    assert value is not None
+    return str(int(value)) if value == int(value) else str(one_decimal(value))
 
 
 @register.filter

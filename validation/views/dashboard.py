@@ -21,6 +21,7 @@ from validation import charts, metrics
 from validation.forms import DateRangeForm
 from validation.metrics import Window, local_midnight
 from validation.models import Hypothesis, ProductArea
+from validation.templatetags.proofloop import stale_days
 
 DEFAULT_WEEKS = 12
 PRESET_WEEKS = (4, 12, 26, 52)
@@ -132,10 +133,10 @@ def dashboard(request: OrgRequest) -> HttpResponse:
               "Stacked bar chart of evidence per week by source"),
         Chart("aging", "Aging open hypotheses",
               f"{_aging_population(counts['open'])} against the cycle-time percentiles of this "
-              f"range; diamonds are stale (no new evidence for over {org.stale_after_days} "
+              f"range; diamonds are stale (no new evidence for over {stale_days(org)} "
               "days).",
               charts.as_data(charts.aging_open_hypotheses(
-                  aging, current, stale_after_days=org.stale_after_days, link=link))
+                  aging, current, stale_days=stale_days(org), link=link))
               if aging else None,
               "No open hypotheses. State the next belief worth testing.",
               "Dot plot of the age of each open hypothesis", wide=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -17,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import Membership, Role
 from core.views.base import OrgRequest, apply_errors, org_view, paginate
-from validation import services
+from validation import selectors, services
 from validation.csvio.formats import Kind
 from validation.forms import ChoicesMixin, DecideForm, HypothesisForm, ReopenForm
+from validation.metrics import stale_threshold
 from validation.models import (
     Evidence,
     Hypothesis,
@@ -86,21 +86,10 @@ def _filtered(request: OrgRequest) -> tuple[HypothesisFilterForm, dict[str, Any]
     owners = [(m.get_username(), m.get_full_name() or m.get_username()) for m in members]
     filters = HypothesisFilterForm(request.GET, areas=_area_names(org), owners=owners)
     data = filters.cleaned_data if filters.is_valid() else {}
-    hypotheses = Hypothesis.objects.for_org(org)
-    queryset = hypotheses.select_related("area", "owner").with_idle_since()
-    if data.get("q"):
-        queryset = queryset.filter(title__icontains=data["q"])
-    status = data.get("status")
-    if status == "decided":
-        queryset = queryset.decided()
-    elif status:
-        queryset = queryset.filter(status=status)
-    if data.get("area"):
-        queryset = queryset.filter(area__name__iexact=data["area"])
-    if data.get("owner"):
-        queryset = queryset.filter(owner__username=data["owner"])
-    if data.get("stale"):
-        queryset = queryset.stale(stale_after_days=org.stale_after_days)
+    queryset = selectors.hypothesis_list(org, selectors.HypothesisFilters(
+        q=data.get("q") or None, status=data.get("status") or None,
+        area=data.get("area") or None, owner=data.get("owner") or None,
+        stale=True if data.get("stale") else None))
     sort = data.get("sort") or "recent"
     return filters, data, queryset.order_by(*SORTS[sort][1])
 
@@ -111,10 +100,8 @@ def hypothesis_list(request: OrgRequest) -> HttpResponse:
     filters, data, queryset = _filtered(request)
     page = paginate(request, queryset)
     now = timezone.now()
-    stale_after = timedelta(days=request.org.stale_after_days)
     rows = [{"hypothesis": h, "age": h.age(now),
-             "idle": h.idle(now) if h.status == Status.OPEN else None,
-             "stale": h.status == Status.OPEN and now - h.idle_since > stale_after}
+             "idle": h.idle(now) if h.status == Status.OPEN else None, "stale": h.stale}
             for h in page.object_list]
     context = {"section": "hypotheses", "filters": filters, "page": page, "rows": rows,
                "sort": data.get("sort") or "recent",
@@ -152,7 +139,7 @@ def hypothesis_detail(request: OrgRequest, pk: int) -> HttpResponse:
         "history": history, "firsts": firsts,
         "age": hypothesis.age(now),
         "idle": hypothesis.idle(now) if hypothesis.status == Status.OPEN else None,
-        "stale": hypothesis.is_stale(request.org.stale_after_days, now),
+        "stale": hypothesis.is_stale(stale_threshold(request.org), now),
         "decide_form": DecideForm() if hypothesis.status == Status.OPEN else None,
         "reopen_form": ReopenForm() if hypothesis.status != Status.OPEN else None,
     }
