@@ -12,7 +12,7 @@ class ValidationConfig(AppConfig):
         from core.models import Role
         from core.views.base import SettingsPage, settings_page_add
 
-        from . import receivers  # noqa: F401  (connects them)
+        from . import receivers  # noqa: F401  # why: importing it connects the receivers
 
         settings_page_add(SettingsPage("digest-preview", "Weekly digest"))
         settings_page_add(SettingsPage("import-new", "Import CSV", Role.MEMBER))

@@ -354,7 +354,7 @@ def _evidence_for(rng: random.Random, org: Organization, hypothesis: Hypothesis,
 
 
 def _interview(rng: random.Random, org: Organization, moment: datetime) -> Evidence:
-    from faker import Faker
+    from faker import Faker  # why: a demo-only dependency (the `demo` extra), loaded to seed
 
     fake = Faker()
     fake.seed_instance(rng.randint(0, 10**9))
@@ -365,7 +365,7 @@ def _interview(rng: random.Random, org: Organization, moment: datetime) -> Evide
 
 
 def _sales_call(rng: random.Random, org: Organization, moment: datetime) -> Evidence:
-    from faker import Faker
+    from faker import Faker  # why: a demo-only dependency (the `demo` extra), loaded to seed
 
     fake = Faker()
     fake.seed_instance(rng.randint(0, 10**9))
