@@ -22,6 +22,7 @@ def migrate(target: tuple[str, str] | None):
     return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
+@pytest.mark.slow  # migrates the whole schema backwards and forwards
 @pytest.mark.django_db(transaction=True)
 def test_stored_instants_before_1900_are_moved_to_1900_and_the_rules_still_hold():
     try:

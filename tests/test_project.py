@@ -1,7 +1,6 @@
 """The project as a whole: settings fail loudly, migrations are complete, the demo seeds once,
 docker compose starts real entry points."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import yaml
 from django.core.management import call_command
 
 from core.models import Membership, Organization
+from devtools.processes import isolated_env
 from validation import engine, metrics
 from validation.models import Evidence, EvidenceLink, Hypothesis, HypothesisStatusChange
 
@@ -18,12 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_django(**env: str) -> subprocess.CompletedProcess[str]:
-    """Load the production settings in a fresh interpreter with `env`."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL"))}
-    clean.update({"DJANGO_SETTINGS_MODULE": "proofloop.settings", **env})
+    """Load the production settings in a fresh interpreter with `env` (and nothing else of
+    this machine's Django environment)."""
     return subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT,
-                          env=clean, capture_output=True, text=True, timeout=60)
+                          env=isolated_env(DJANGO_SETTINGS_MODULE="proofloop.settings", **env),
+                          capture_output=True, text=True, timeout=60)
 
 
 GOOD = {"DJANGO_SECRET_KEY": "k" * 50, "EMAIL_URL": "smtp://127.0.0.1:1025"}

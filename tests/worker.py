@@ -21,11 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pytest
+import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
+from celery.signals import after_task_publish, task_postrun
 from django.conf import settings
 from django.db import connections
+
+from devtools.processes import forget_queue
+from proofloop.celery import app as project_app
 
 T = TypeVar("T")
 
@@ -48,11 +52,13 @@ class TaskRun:
 
 @dataclass
 class RunningWorker:
-    """The worker under test, its private queue and the tasks it has finished so far."""
+    """The worker under test, its private queue, the messages published to that queue so far
+    (task ids, from anywhere in this process) and the tasks the worker has finished."""
 
     app: Celery
     queue: str
     runs: list[TaskRun] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
 
     def runs_of(self, task_name: str) -> list[TaskRun]:
         return [run for run in self.runs if run.name == task_name]
@@ -62,6 +68,25 @@ class RunningWorker:
         return wait_until(lambda: len(self.runs_of(task_name)) >= count and self.runs_of(task_name),
                           timeout=timeout,
                           message=f"the worker to finish {count} run(s) of {task_name}")
+
+    def wait_until_settled(self, timeout: float = 20.0) -> None:
+        """Block until the worker has run every message published to its queue, including the
+        ones those tasks published (a task publishes before it finishes, and a retry is a new
+        message), then check once that nothing is left in the queue: from here on nothing more
+        happens unless the test publishes again.
+
+        This is how a test shows that something did *not* happen (a duplicate e-mail, a second
+        delivery task) without sleeping for a while and hoping.
+        """
+        assert self.published, f"nothing was published to {self.queue}: nothing to wait for"
+        wait_until(lambda: len(self.runs) >= len(self.published), timeout=timeout,
+                   message=f"the worker to run all {len(self.published)} published task(s)")
+        client = redis.Redis.from_url(str(self.app.conf.broker_url))
+        try:
+            left = client.llen(self.queue)
+        finally:
+            client.close()
+        assert left == 0, f"{left} message(s) still in {self.queue} that this process did not publish"
 
 
 def wait_until(check: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.05,
@@ -85,14 +110,16 @@ def real_worker(app: Celery | None = None) -> Iterator[RunningWorker]:
     only this worker reads; eager mode is switched off and restored afterwards.
     """
     if app is None:
-        from proofloop.celery import app as project_app
-
         app = project_app
     if not settings.REDIS_URL:
         pytest.skip(SKIP_REASON)
     queue = f"tests-{uuid.uuid4().hex[:12]}"
     running = RunningWorker(app=app, queue=queue)
     saved = {name: app.conf[name] for name in ("task_always_eager", "task_default_queue")}
+
+    def count(sender: Any = None, routing_key: str = "", headers: Any = None, **_: Any) -> None:
+        if routing_key == queue:
+            running.published.append((headers or {}).get("id", ""))
 
     def record(sender: Any = None, task: Any = None, args: Any = (), kwargs: Any = None,
                retval: Any = None, state: str = "", **_: Any) -> None:
@@ -108,22 +135,13 @@ def real_worker(app: Celery | None = None) -> Iterator[RunningWorker]:
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     task_postrun.connect(record, weak=False)
+    after_task_publish.connect(count, weak=False)
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue],
                           hostname=f"{queue}@localhost", shutdown_timeout=30):
             yield running
     finally:
         task_postrun.disconnect(record)
+        after_task_publish.disconnect(count)
         app.conf.update(saved)
-        _forget_queue(queue)
-
-
-def _forget_queue(queue: str) -> None:
-    """Delete the private queue and the exchange bindings kombu keeps for it in Redis."""
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-    finally:
-        client.close()
+        forget_queue(settings.REDIS_URL, queue)

@@ -31,6 +31,8 @@ from schemathesis.specs.openapi.checks import (
 from proofloop.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+# Thousands of generated requests (minutes, not seconds): `make test`, not `make test-fast`.
+pytestmark = pytest.mark.slow
 
 MIN_EXAMPLES = 50
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

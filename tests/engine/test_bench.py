@@ -1,5 +1,5 @@
 """`manage.py bench` runs (at a tiny scale) and refuses SQLite. The benchmark's figures are
-not asserted here: it is a command, not a timed test (README.md, "Benchmark")."""
+not asserted here: it is a command, not a timed test (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def test_the_benchmark_refuses_sqlite_with_a_clear_message(tmp_path):
     assert not (tmp_path / "db.sqlite3").exists() or (tmp_path / "db.sqlite3").stat().st_size == 0
 
 
+@pytest.mark.slow  # a whole benchmark run, at scale 0.01, in a database of its own
 @pytest.mark.django_db
 def test_the_benchmark_runs_at_a_small_scale_and_prints_every_figure():
     if connection.vendor != "postgresql":

@@ -261,6 +261,7 @@ class EngineMachine(RuleBasedStateMachine):
         assert stored == expected
 
 
+@pytest.mark.slow  # a minute or more of generated write sequences
 @pytest.mark.django_db
 def test_any_sequence_of_writes_leaves_stored_values_equal_to_scratch_and_to_the_oracle():
     run_state_machine_as_test(EngineMachine, settings=settings(

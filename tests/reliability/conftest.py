@@ -9,27 +9,26 @@ restart loses whatever was queued — the case the reconcile task exists for.
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools
 
+from devtools.processes import CeleryWorker, database_url, free_port, production_env
+from proofloop.celery import app as celery_app
 from tests.api.conftest import world  # noqa: F401  (fixtures shared with these tests)
 from tests.digest.conftest import smtp_server  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[2]
 # The passes of CI (.ci/run) that these tests are written for, named in skip reasons.
 NEEDS_REDIS = ("REDIS_URL is unset (the embedded default run): this test needs a real Celery "
                "worker on Redis. CI's PostgreSQL + Redis pass runs it.")
@@ -47,34 +46,9 @@ def require_postgresql() -> None:
         pytest.skip(NEEDS_POSTGRESQL)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def production_env(**extra: str) -> dict[str, str]:
-    """The environment of a child process on the production settings (proofloop.settings), with
-    none of this machine's Django variables leaking in."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SITE_URL",
-                                "CELERY_"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "proofloop.settings", "DJANGO_DEBUG": "false",
-                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "EMAIL_URL": "consolemail://",
-                "LOG_LEVEL": "WARNING", **extra})
-    return env
-
-
 def this_database_url() -> str:
     """A URL naming the database this test runs on (pytest-django's test_… database)."""
-    sd = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{sd['NAME']}"
-    user = quote(sd.get("USER") or "", safe="")
-    password = quote(sd.get("PASSWORD") or "", safe="")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return (f"postgres://{auth}{sd.get('HOST') or 'localhost'}:{sd.get('PORT') or 5432}/"
-            f"{quote(sd['NAME'], safe='')}")
+    return database_url(connection.settings_dict)
 
 
 # --- a Redis of the test's own ----------------------------------------------------------------
@@ -125,8 +99,6 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 def _forget_pools(app: Any) -> None:
     """Close the broker connections and producers, which name the old broker URL (kombu
     keeps its pools in a process-wide registry: reset that, as Celery does after a fork)."""
-    from kombu import pools
-
     pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
@@ -135,17 +107,15 @@ def _forget_pools(app: Any) -> None:
 @contextmanager
 def celery_broker(url: str) -> Iterator[Any]:
     """Publish tasks to `url` for real (eager mode off) for the duration."""
-    from proofloop.celery import app
-
-    saved = {name: app.conf[name] for name in ("broker_url", "task_always_eager")}
-    app.conf.broker_url = url
-    app.conf.task_always_eager = False
-    _forget_pools(app)
+    saved = {name: celery_app.conf[name] for name in ("broker_url", "task_always_eager")}
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_always_eager = False
+    _forget_pools(celery_app)
     try:
-        yield app
+        yield celery_app
     finally:
-        _forget_pools(app)
-        app.conf.update(saved)
+        _forget_pools(celery_app)
+        celery_app.conf.update(saved)
 
 
 @pytest.fixture
@@ -164,46 +134,10 @@ def published(monkeypatch) -> Iterator[list[str]]:
 
 
 # --- a Celery worker in a child process -----------------------------------------------------------
-class WorkerProcess:
+def worker_process(queue: str, log: Path, **env: str) -> CeleryWorker:
     """`celery -A proofloop worker --pool=solo` in a child process of its own session, on the test
     database and the test's Redis, consuming one private queue; `kill()` sends SIGKILL."""
-
-    def __init__(self, queue: str, log: Path, **env: str) -> None:
-        self.queue = queue
-        self.nodename = f"{queue}-{secrets.token_hex(3)}@localhost"
-        self.log = log
-        command = [sys.executable, "-m", "celery", "-A", "proofloop", "worker", "--pool=solo",
-                   "-Q", queue, "-n", self.nodename, "--without-gossip", "--without-mingle",
-                   "--without-heartbeat", "--loglevel=INFO"]
-        self._log_file = log.open("ab")
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self._log_file,
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        env=production_env(DATABASE_URL=this_database_url(),
-                                                           REDIS_URL=settings.REDIS_URL, **env))
-
-    def wait_ready(self, app: Any, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"The worker exited with {self.process.returncode}:\n{self.output()}")
-            if app.control.ping(destination=[self.nodename], timeout=0.5):
-                return
-        pytest.fail(f"The worker did not answer a ping within {timeout:.0f} s:\n{self.output()}")
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def kill(self) -> None:
-        """SIGKILL: no warm shutdown, no chance to acknowledge or requeue anything."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, 9)
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log_file.close()
+    return CeleryWorker(nodename=f"{queue}-{secrets.token_hex(3)}@localhost", queue=queue,
+                        pool="solo", loglevel="INFO", log=log,
+                        env=production_env(DATABASE_URL=this_database_url(),
+                                           REDIS_URL=settings.REDIS_URL, **env))

@@ -52,6 +52,7 @@ def api_world(team, world) -> Any:
         request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow  # a minute of generated request sequences
 @pytest.mark.django_db
 def test_stateful_fuzzing_of_the_whole_api_finds_no_5xx(api_world):
     team, world = api_world

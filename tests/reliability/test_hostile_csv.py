@@ -128,6 +128,7 @@ def test_a_file_that_cannot_be_imported_is_refused_at_once_writing_nothing(
     assert row_counts() == before
 
 
+@pytest.mark.slow  # 10 MB checked and written, twice
 @pytest.mark.parametrize("surface", SURFACES)
 def test_a_file_of_exactly_10_mb_is_imported_whole(surface, client, team,
                                                    django_capture_on_commit_callbacks):
@@ -151,6 +152,7 @@ def test_a_row_dated_february_30_fails_the_import_naming_its_line(
     assert row_counts() == before  # the good first row was not written either
 
 
+@pytest.mark.slow  # 100,000 rows checked: about two minutes on two cores
 def test_100_000_rows_with_one_bad_row_at_the_end_write_nothing(
         client, django_capture_on_commit_callbacks):
     """The largest file a person might send: every row is checked, one is wrong, none is

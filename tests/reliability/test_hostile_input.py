@@ -85,6 +85,7 @@ FIVE_MB_REFUSALS = {
 }
 
 
+@pytest.mark.slow  # 5 MB bodies parsed and checked
 @pytest.mark.parametrize("case", list(FIVE_MB_REFUSALS))
 def test_a_5_mb_body_that_cannot_be_accepted_is_a_400(case, api):
     path, body, field = FIVE_MB_REFUSALS[case]

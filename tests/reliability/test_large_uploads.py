@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import http.client
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from knox.models import AuthToken
 
-from .conftest import ROOT, free_port, production_env, this_database_url
+from devtools.processes import Gunicorn, production_env
+
+from .conftest import this_database_url
 
 MB = 1024 * 1024
 BODY_MB = 150
@@ -52,15 +50,12 @@ def reset_peak(pid: int) -> bool:
     return True
 
 
-def the_worker(master: subprocess.Popen[bytes]) -> int:
-    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        pids = children.read_text().split()
-        if pids:
-            return int(pids[0])
-        time.sleep(0.1)
-    pytest.fail("gunicorn started no worker")
+def the_worker(server: Gunicorn) -> int:
+    """The pid of gunicorn's one worker process."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    server.wait_until(lambda: children.read_text().split(), timeout=30,
+                      what="gunicorn to start its worker")
+    return int(children.read_text().split()[0])
 
 
 def post_streamed(port: int, path: str, token: str, megabytes: int) -> tuple[int, bytes]:
@@ -101,26 +96,18 @@ def post_streamed(port: int, path: str, token: str, megabytes: int) -> tuple[int
     return answer
 
 
+@pytest.mark.slow  # a gunicorn of its own, 160 MB sent over loopback
 @pytest.mark.django_db(transaction=True)
 def test_a_150_mb_upload_is_refused_without_the_worker_growing(team, tmp_path):
     _, token = AuthToken.objects.create(team.member, expiry=timedelta(hours=1))
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "proofloop.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--worker-class", "gthread",
-         "--threads", "2", "--timeout", "120"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env=production_env(DATABASE_URL=this_database_url(), DJANGO_SECURE_SSL_REDIRECT="false"))
+    server = Gunicorn(options=["--workers", "1", "--worker-class", "gthread", "--threads", "2",
+                               "--timeout", "120"],
+                      env=production_env(DATABASE_URL=this_database_url(),
+                                         DJANGO_SECURE_SSL_REDIRECT="false"),
+                      log=tmp_path / "gunicorn.log")
+    port = server.port
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()  # noqa: S310
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
-                time.sleep(0.2)
+        server.wait_ready()
         worker = the_worker(server)
         # Warm the worker up on the same path with a small file: imports, connections, caches.
         status, _ = post_streamed(port, "/api/v1/orgs/acme/imports/", token, 1)
@@ -142,8 +129,6 @@ def test_a_150_mb_upload_is_refused_without_the_worker_growing(team, tmp_path):
         growth, status, body = growth_kb_while(10)
         assert growth < GROWTH_ALLOWED_KB, f"the worker grew by {growth / 1024:.1f} MB"
         assert status == 400 and b"the limit is 10 MB" in body, body[:500]
-        assert server.poll() is None
+        assert server.alive()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        server.stop()

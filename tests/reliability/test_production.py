@@ -17,7 +17,7 @@ import pytest
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from .conftest import ROOT, production_env
+from devtools.processes import ROOT, production_env
 
 PRODUCTION = {"EMAIL_URL": "smtp+tls://proofloop:secret@smtp.example.com:587",
               "DJANGO_ALLOWED_HOSTS": "proofloop.example.com"}

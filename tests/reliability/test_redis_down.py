@@ -22,12 +22,13 @@ from django.test import Client
 from django.utils import timezone
 
 from core.models import Organization
+from devtools.processes import free_port
 from tests.worker import real_worker, wait_until
 from validation import engine, services, tasks
 from validation.models import DeliveryStatus, DigestDelivery, Evidence, Hypothesis, SalesCall
 from validation.models.imports import ImportJob, ImportStatus
 
-from .conftest import celery_broker, free_port, require_redis
+from .conftest import celery_broker, require_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit runs for real
 
@@ -162,7 +163,7 @@ def test_the_digest_run_across_a_redis_restart_sends_each_email_once(
         with real_worker() as worker:  # a later tick inside the same due window
             tasks.send_due_digests.delay()
             worker.wait_for_runs(tasks.send_org_digest.name, 1)
-            time.sleep(0.5)  # room for a duplicate delivery task, were one queued
+            worker.wait_until_settled()  # a duplicate delivery task, were one queued, has run
         assert worker.runs_of(tasks.deliver_digest.name) == []
     recipients = sorted(m["X-Envelope-To"] for m in smtp_server.messages)
     assert recipients == ["admin@example.com", "member@example.com", "owner@example.com",

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import shlex
 import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
-from .conftest import ROOT, free_port, production_env
+from devtools.processes import ROOT, Gunicorn, production_env
 
 
 def compose_gunicorn_options() -> list[str]:
@@ -41,36 +40,36 @@ def compose_gunicorn_options() -> list[str]:
     return options
 
 
+def accept_queue(port: int) -> int | None:
+    """Connections waiting to be accepted on the loopback listening socket of `port` (the
+    kernel's accept queue, /proc/net/tcp), or None if nothing listens there."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+            return int(fields[4].split(":")[1], 16)  # rx_queue
+    return None
+
+
+@pytest.mark.slow  # a gunicorn of its own, and a request that waits behind idle connections
 def test_idle_connections_do_not_stop_the_server(tmp_path: Path):
     options = compose_gunicorn_options()
     workers = int(options[options.index("--workers") + 1])
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "proofloop.wsgi:application",
-         "--bind", f"127.0.0.1:{port}", *options, "--timeout", "30"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-                           DJANGO_SECURE_SSL_REDIRECT="false"))
+    server = Gunicorn(options=[*options, "--timeout", "30"], log=tmp_path / "gunicorn.log",
+                      env=production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                                         DJANGO_SECURE_SSL_REDIRECT="false"))
     idle: list[socket.socket] = []
     try:
-        url = f"http://127.0.0.1:{port}/healthz"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 (loopback)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        server.wait_ready(timeout=30)
+        url = f"{server.url}/healthz"
         # As many idle connections as workers: enough to stop sync workers until their
         # timeout (30 s). gthread: at most 5 s a thread, 0–10 s measured.
-        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(workers)]
-        time.sleep(0.5)
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(workers)]
+        server.wait_until(lambda: accept_queue(server.port) == 0, timeout=10,
+                          what="the workers to take up the idle connections")
         started = time.monotonic()
         urllib.request.urlopen(url, timeout=60).read()  # noqa: S310
         assert time.monotonic() - started < 20
     finally:
         for connection in idle:
             connection.close()
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()

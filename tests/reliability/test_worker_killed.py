@@ -16,7 +16,6 @@ first). These workers run tests/reliability/worker_settings.py: production setti
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,18 +24,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+from devtools.processes import CeleryWorker, forget_queue
 from tests.factories import HypothesisFactory
 from tests.worker import wait_until
 from validation import engine, services, tasks
 from validation.models import Hypothesis, Status
 from validation.services import LinkSpec
 
-from .conftest import WorkerProcess, celery_broker, require_postgresql, require_redis, this_database_url
+from .conftest import celery_broker, require_postgresql, require_redis, this_database_url, worker_process
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -84,11 +84,7 @@ def derived_values() -> dict[int, tuple]:
 def queue() -> Iterator[str]:
     name = f"tests-killed-{uuid.uuid4().hex[:10]}"
     yield name
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
-    finally:
-        client.close()
+    forget_queue(settings.REDIS_URL, name)
 
 
 class RowLock:
@@ -136,7 +132,7 @@ def row_lock() -> Iterator[type[RowLock]]:
         lock.release()
 
 
-def kill_mid_task(worker: WorkerProcess, lock: RowLock) -> None:
+def kill_mid_task(worker: CeleryWorker, lock: RowLock) -> None:
     pid = wait_until(lock.waiting_backend, timeout=60,
                      message="the worker to be blocked in the middle of its task")
     worker.kill()
@@ -158,7 +154,7 @@ def test_a_batch_of_recomputes_survives_a_worker_killed_in_the_middle(lost_recom
     with celery_broker(settings.REDIS_URL) as app:
         sent = [tasks.recompute_hypotheses_task.apply_async(args=[batch], queue=queue)
                 for batch in batches]
-        first = WorkerProcess(queue, tmp_path / "first.log", **WORKER_ENV)
+        first = worker_process(queue, tmp_path / "first.log", **WORKER_ENV)
         try:
             wait_until(lambda: all(derived_values()[pk] == right[pk] for pk in batches[0]),
                        timeout=60, message="the first batch to be recomputed")
@@ -172,7 +168,7 @@ def test_a_batch_of_recomputes_survives_a_worker_killed_in_the_middle(lost_recom
             first.output()
         assert sent[2].id not in first.output()
 
-        second = WorkerProcess(queue, tmp_path / "second.log", **WORKER_ENV)
+        second = worker_process(queue, tmp_path / "second.log", **WORKER_ENV)
         try:
             second.wait_ready(app)
             wait_until(lambda: engine.verify() == [], timeout=60,
@@ -194,16 +190,19 @@ def test_a_reconcile_killed_in_the_middle_is_redelivered_and_completes(lost_reco
     lock = row_lock(lost_recomputes["ids"][6])  # the reconcile locks every hypothesis in id order
     with celery_broker(settings.REDIS_URL) as app:
         sent = tasks.reconcile_all.apply_async(queue=queue)
-        first = WorkerProcess(queue, tmp_path / "first.log", **WORKER_ENV)
+        first = worker_process(queue, tmp_path / "first.log", **WORKER_ENV)
         try:
             kill_mid_task(first, lock)
         finally:
             first.stop()
         # One UPDATE for all: the killed reconcile wrote nothing at all.
         assert all(value != right[pk] for pk, value in derived_values().items())
-        time.sleep(2)  # the reconcile's own lock in Redis (half the visibility timeout) expires
+        # The killed reconcile's own lock in Redis (validation/tasks.py, half the visibility
+        # timeout) expires before the next one may run.
+        wait_until(lambda: cache.get("proofloop:reconcile:all") is None, timeout=10,
+                   message="the killed reconcile's lock to expire")
 
-        second = WorkerProcess(queue, tmp_path / "second.log", **WORKER_ENV)
+        second = worker_process(queue, tmp_path / "second.log", **WORKER_ENV)
         try:
             second.wait_ready(app)
             wait_until(lambda: f"[{sent.id}] succeeded" in second.output(), timeout=60,

@@ -1,6 +1,7 @@
+import importlib.util
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from core.models import Organization
 from validation.demo import (
@@ -29,6 +30,9 @@ class Command(BaseCommand):
             self.stdout.write(f"The demo organization '{DEMO_SLUG}' exists already.")
             demo_staff_ensure()  # a demo seeded by an earlier version made demo-owner staff
         else:
+            if importlib.util.find_spec("faker") is None:
+                raise CommandError("The demo needs the `demo` extra (Faker): pip install "
+                                   "'proofloop[demo]', or run it from a checkout (make run).")
             org = seed_demo()
             self.stdout.write(self.style.SUCCESS(
                 f"Seeded {org.name}: {org.hypotheses.count()} hypotheses, "

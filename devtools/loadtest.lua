@@ -1,13 +1,13 @@
--- One endpoint of the load test, driven by one wrk process (scripts/loadtest.py starts one per
+-- One endpoint of the load test, driven by one wrk process (devtools/loadtest.py starts one per
 -- endpoint, all at once, so that each endpoint gets its own latency figures).
 --
 --   LOADTEST_ENDPOINT=… LOADTEST_CONFIG=… LOADTEST_RESULT=… \
---     wrk -t N -c N -d 60s --latency -s scripts/loadtest.lua URL
+--     wrk -t N -c N -d 60s --latency -s devtools/loadtest.lua URL
 --
 -- (wrk hands script arguments only to the threads' init(), not to setup(), hence the
--- environment.) LOADTEST_CONFIG is a text file of `key value` lines written by scripts/loadtest.py: `slug`, one
--- `token` and one `session` line per simulated user, and `hypothesis` lines (ids to read and
--- to link evidence to). Each wrk thread holds one connection and acts as one user, with that
+-- environment.) LOADTEST_CONFIG is a text file of `key value` lines written by
+-- devtools/loadtest.py: `slug`, one `token` and one `session` line per simulated user, and
+-- `hypothesis` lines (ids to read and to link evidence to). Each wrk thread holds one connection and acts as one user, with that
 -- user's token or session cookie. LOADTEST_RESULT receives one JSON object: requests, errors, status
 -- counts and latency percentiles (microseconds).
 

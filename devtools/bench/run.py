@@ -1,5 +1,5 @@
 """The benchmark: each operation of the cycle-time engine beside a floor timed in the same run
-on the same data (see README.md, "Cycle-time engine", for the targets and the measured figures).
+on the same data (see docs/benchmarks.md for the targets and the measured figures).
 
 It works in a database of its own (`proofloop_bench_<pid>`) created on the PostgreSQL server
 of DATABASE_URL, migrated, and dropped at the end; it never touches the configured database.
@@ -28,13 +28,15 @@ from psycopg.conninfo import make_conninfo
 
 from core.db import interpolated_percentile
 from core.models import Organization
+from devtools.processes import database_url
+from proofloop.celery import app
 from validation import engine, metrics, services
 from validation.models import Hypothesis
 from validation.services import LinkSpec
 
 from . import floors, load
 from .data import DataSet, generate
-from .processes import BenchError, Worker, database_url, forget_queue, measure_memory
+from .processes import BenchError, Worker, measure_memory
 
 T = TypeVar("T")
 
@@ -314,8 +316,6 @@ def run(options: Options) -> dict[str, Any]:
     log = options.log
     started = time.perf_counter()
     report: dict[str, Any] = {"scale": options.scale, "cpus": os.cpu_count(), "targets": TARGETS}
-    from proofloop.celery import app
-
     with bench_database(options.keep, log) as (database, url):
         report["database"] = database
         report["postgresql"] = floors.run("SHOW server_version")[0][0].split()[0]
@@ -334,18 +334,18 @@ def run(options: Options) -> dict[str, Any]:
 
         worker = None
         saved = {name: app.conf[name] for name in ("task_always_eager", "task_default_queue")}
-        if settings.REDIS_URL:
-            queue = f"bench-{os.getpid()}"
-            app.conf.task_always_eager = False
-            app.conf.task_default_queue = queue
-            worker = Worker(url, queue)
-            worker.start(app)
-            mode = f"real worker (prefork, concurrency {worker.concurrency}) on Redis"
-        else:
-            app.conf.task_always_eager = True
-            mode = "in-process (REDIS_URL unset: eager tasks after commit)"
-        log(f"incremental: {mode}")
         try:
+            if settings.REDIS_URL:
+                queue = f"bench-{os.getpid()}"
+                app.conf.task_always_eager = False
+                app.conf.task_default_queue = queue
+                worker = Worker(url, queue)
+                worker.start(app)
+                mode = f"real worker (prefork, concurrency {worker.concurrency}) on Redis"
+            else:
+                app.conf.task_always_eager = True
+                mode = "in-process (REDIS_URL unset: eager tasks after commit)"
+            log(f"incremental: {mode}")
             sizes = {"full": measure_incremental(full, options.tries, options.seed)}
             log(f"incremental at full size: {sizes['full']}")
             del full
@@ -363,7 +363,6 @@ def run(options: Options) -> dict[str, Any]:
             app.conf.update(saved)
             if worker:
                 worker.stop()
-                forget_queue(worker.queue)
     full_size = sizes["full"]
     report["incremental"] = {
         **_compare(full_size["p95_ms"] / 1000, full_size["floor_p95_ms"] / 1000),

@@ -1,4 +1,4 @@
-"""`python -m validation.bench.memory`: the peak memory of one full recompute.
+"""`python -m devtools.bench.memory`: the peak memory of one full recompute.
 
 Run by the benchmark in a fresh process (so that nothing else it allocated counts), with
 DATABASE_URL naming the benchmark database. Prints one JSON object: the process's resident
@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import django
+
 
 def _status_mb(key: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -22,12 +24,10 @@ def _status_mb(key: str) -> float:
 
 
 def main() -> None:
-    import django
-
     django.setup()
-    from django.db import connection
+    from django.db import connection  # why: models and connections need django.setup() first
 
-    from validation import engine
+    from validation import engine  # why: as above
 
     connection.ensure_connection()
     baseline = _status_mb("VmRSS")

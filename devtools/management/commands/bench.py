@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from validation.bench.processes import BenchError
-from validation.bench.report import render_table
-from validation.bench.run import Options, run
+from devtools.bench.processes import BenchError
+from devtools.bench.report import render_table
+from devtools.bench.run import Options, run
 
 
 class Command(BaseCommand):

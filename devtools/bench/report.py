@@ -1,4 +1,4 @@
-"""The benchmark's report as a Markdown table (the README's format)."""
+"""The benchmark's report as a Markdown table (the format of docs/benchmarks.md)."""
 
 from __future__ import annotations
 

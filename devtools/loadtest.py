@@ -1,22 +1,22 @@
 """The load test: Proofloop in production shape under 32 concurrent connections for 60 s.
 
-Run it with `make loadtest` (or `scripts/loadtest --help`). It works in a PostgreSQL database
-of its own, `proofloop_load_<pid>`, created on the server of DATABASE_URL and dropped at the
-end, and never touches the configured database:
+Run it with `make loadtest` (options: `python -m devtools.loadtest --help`). It works in a
+PostgreSQL database of its own, `proofloop_load_<pid>`, created on the server of DATABASE_URL
+and dropped at the end, and never touches the configured database:
 
-1. migrate, load the engine benchmark's data set (validation.bench.data) at --scale with COPY,
+1. migrate, load the engine benchmark's data set (devtools.bench.data) at --scale with COPY,
    compute the derived values, ANALYZE; give its largest organization one member per
    connection, each with an API token and a signed-in web session (no two connections share
    a user, so each stays far below the per-user write rate limit);
 2. start gunicorn (DJANGO_DEBUG=false, SSL redirect off because this is plain loopback) and a
    real Celery worker on Redis, then warm them up;
 3. drive them for --duration seconds with one wrk process per endpoint, all at once, with the
-   connections split between endpoints (scripts/loadtest.lua);
+   connections split between endpoints (devtools/loadtest.lua);
 4. print requests/s, p50/p95/p99 latency and errors per endpoint, check that every logged
    evidence is in the database, and time how long after the run `verify_metrics` reports
    zero mismatches (the derived values have caught up).
 
-The figures and how to read them are in README.md, "Reliability".
+The figures and how to read them are in docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -26,21 +26,24 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-LUA = ROOT / "scripts" / "loadtest.lua"
+import django
+import psycopg
+import redis
+
+from devtools.processes import ROOT, CeleryWorker, Child, ChildFailed, Gunicorn, production_env
+
+LUA = ROOT / "devtools" / "loadtest.lua"
 
 # Connections per endpoint (32 in all by default); each wrk thread holds one and is one user.
 MIX = {
@@ -104,12 +107,6 @@ def log(message: str) -> None:
     print(f"loadtest: {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def split_connections(total: int) -> dict[str, int]:
     """MIX scaled to `total` connections, at least one per endpoint."""
     base = sum(MIX.values())
@@ -131,44 +128,36 @@ def database_urls(name: str) -> tuple[str, str]:
 
 
 def admin_execute(url: str, statement: str) -> None:
-    import psycopg
-
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(statement)
 
 
 def prepare_environment(database_url: str, redis_url: str) -> dict[str, str]:
     """The production settings for this process and its children."""
-    env = {
-        "DJANGO_SETTINGS_MODULE": "proofloop.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS is a proxy's job
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "EMAIL_URL": "consolemail://",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(DATABASE_URL=database_url, REDIS_URL=redis_url,
+                         # plain HTTP on loopback; TLS is a proxy's job
+                         DJANGO_SECURE_SSL_REDIRECT="false")
+    os.environ.clear()
     os.environ.update(env)
-    return dict(os.environ)
+    return env
 
 
 def load_data(scale: float, users: int) -> dict[str, Any]:
     """Migrate, load the benchmark data set, create the load-test users; returns the facts the
     wrk scripts need."""
-    import django
-
+    # why: Django is set up here, once main() has pointed the environment at the load test's
+    # own database (prepare_environment); no model can be imported before.
     django.setup()
-    from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
-    from knox.models import AuthToken
+    from django.contrib.auth import get_user_model  # why: as above
+    from django.contrib.sessions.backends.db import SessionStore  # why: as above
+    from django.core.management import call_command  # why: as above
+    from knox.models import AuthToken  # why: as above
 
-    from core.models import Membership, Organization, Role
-    from validation import engine
-    from validation.bench import load
-    from validation.bench.data import generate
-    from validation.models import Hypothesis
+    from core.models import Membership, Organization, Role  # why: as above
+    from devtools.bench import load  # why: as above
+    from devtools.bench.data import generate  # why: as above
+    from validation import engine  # why: as above
+    from validation.models import Hypothesis  # why: as above
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
@@ -202,7 +191,7 @@ def load_data(scale: float, users: int) -> dict[str, Any]:
 
 
 def _evidence_count(org: Any) -> int:
-    from validation.models import Evidence
+    from validation.models import Evidence  # why: after django.setup() (load_data)
 
     return Evidence.objects.for_org(org).count()
 
@@ -216,59 +205,12 @@ def write_config(facts: dict[str, Any], path: Path) -> None:
 
 
 # --- the processes under test -------------------------------------------------------------------
-class Child:
-    """A child process with its output in a log file."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], logdir: Path) -> None:
-        self.name = name
-        self.log_path = logdir / f"{name}.log"
-        self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log,  # noqa: S603
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def tail(self, lines: int = 25) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-def wait_for_http(url: str, child: Child, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not child.alive():
-            sys.exit(f"loadtest: {child.name} exited:\n{child.tail()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"loadtest: {url} did not answer within {timeout:.0f} s:\n{child.tail()}")
-
-
-def wait_for_worker(child: Child, nodename: str, timeout: float = 60) -> None:
-    from proofloop.celery import app
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not child.alive():
-            sys.exit(f"loadtest: the Celery worker exited:\n{child.tail()}")
-        if app.control.ping(destination=[nodename], timeout=0.5):
-            return
-    sys.exit(f"loadtest: the Celery worker did not answer a ping:\n{child.tail()}")
+def wait_ready(ready: Callable[[], None]) -> None:
+    """Run a child's wait_ready; if the child failed, stop the load test with its log."""
+    try:
+        ready()
+    except ChildFailed as error:
+        sys.exit(f"loadtest: {error}")
 
 
 def run_wrk(base_url: str, split: dict[str, int], duration: int, config: Path,
@@ -305,7 +247,7 @@ def time_to_consistency(ended: float, slug: str, timeout: float = 120) -> dict[s
     Returns `caught_up_s`, seconds from the end of the load to the start of the first clean
     verification (its snapshot), and `verify_s`, how long that verification took.
     """
-    from django.core.management import CommandError, call_command
+    from django.core.management import CommandError, call_command  # why: after django.setup()
 
     deadline = time.monotonic() + timeout
     while True:
@@ -352,9 +294,9 @@ def render(rows: list[dict[str, Any]], split: dict[str, int]) -> str:
 
 def main() -> None:
     options = parse_args()
-    for tool in ("wrk",):
-        if shutil.which(tool) is None:
-            sys.exit(f"loadtest: {tool} is missing (apt-get install -y {tool}).")
+    if shutil.which("wrk") is None:
+        print("loadtest needs wrk: apt-get install -y wrk", file=sys.stderr)
+        sys.exit(2)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
     name = f"proofloop_load_{os.getpid()}"
     admin_url, database_url = database_urls(name)
@@ -372,25 +314,21 @@ def main() -> None:
                        cwd=ROOT, env=env, check=True)
         _forget_queue(redis_url)
 
-        port = options.port or free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        web = Child("gunicorn", [str(Path(sys.executable).with_name("gunicorn")),
-                                 "proofloop.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                                 "--workers", str(options.web_workers),
-                                 "--worker-class", "gthread",
-                                 "--threads", str(options.web_threads),
-                                 "--keep-alive", "30",
-                                 "--backlog", "256", "--log-level", "warning"], env, workdir)
+        web = Gunicorn(port=options.port or None, env=env, log=workdir / "gunicorn.log",
+                       options=["--workers", str(options.web_workers),
+                                "--worker-class", "gthread",
+                                "--threads", str(options.web_threads), "--keep-alive", "30",
+                                "--backlog", "256", "--log-level", "warning"])
         children.append(web)
-        nodename = f"loadtest-{os.getpid()}@localhost"
-        worker = Child("celery", [sys.executable, "-m", "celery", "-A", "proofloop", "worker",
-                                  "-n", nodename, "--pool=prefork",
-                                  f"--concurrency={options.worker_concurrency}",
-                                  "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-                       env, workdir)
+        base_url = web.url
+        worker = CeleryWorker(nodename=f"loadtest-{os.getpid()}@localhost", pool="prefork",
+                              concurrency=options.worker_concurrency, loglevel="WARNING",
+                              heartbeat=True, env=env, log=workdir / "celery.log")
         children.append(worker)
-        wait_for_http(f"{base_url}/healthz", web)
-        wait_for_worker(worker, nodename)
+        wait_ready(web.wait_ready)
+        from proofloop.celery import app  # why: after django.setup() (load_data)
+
+        wait_ready(lambda: worker.wait_ready(app))
 
         log("warming up for 5 s")
         run_wrk(base_url, dict.fromkeys(split, 1), 5, config, workdir)
@@ -413,8 +351,8 @@ def main() -> None:
                   **consistency}
     finally:
         for child in reversed(children):
-            child.stop()
-        from django.db import connections
+            child.stop(timeout=20)
+        from django.db import connections  # why: after django.setup() (load_data)
 
         connections.close_all()
         if options.keep:
@@ -429,7 +367,7 @@ def main() -> None:
 
 
 def _evidence_count_of(slug: str) -> int:
-    from core.models import Organization
+    from core.models import Organization  # why: after django.setup() (load_data)
 
     return _evidence_count(Organization.objects.get(slug=slug))
 
@@ -437,8 +375,6 @@ def _evidence_count_of(slug: str) -> int:
 def _forget_queue(redis_url: str) -> None:
     """Empty the default queue of this Redis database: tasks left by an aborted run would
     name rows of a dropped database."""
-    import redis
-
     client = redis.Redis.from_url(redis_url)
     try:
         client.delete("celery", "unacked", "unacked_index")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from core.models import Organization
 from validation.models import Evidence, EvidenceLink, Hypothesis, HypothesisStatusChange, ProductArea
@@ -133,6 +134,4 @@ def maintenance(*statements: str) -> None:
 
 
 def now_rounded() -> datetime:
-    from django.utils import timezone
-
     return timezone.now().replace(minute=0, second=0, microsecond=0)
